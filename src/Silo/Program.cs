@@ -1,0 +1,2 @@
+// Placeholder: the standalone silo host arrives with clustered deployment.
+return 0;
