@@ -1,0 +1,50 @@
+namespace Flexprice.Grains;
+
+/// <summary>How a feature's meter folds the events it matches into one number.</summary>
+[GenerateSerializer]
+public enum AggregationType
+{
+    /// <summary>Number of events (each event id once).</summary>
+    Count = 0,
+
+    /// <summary>Exact decimal sum of the field's value.</summary>
+    Sum = 1,
+
+    /// <summary>Greatest value of the field.</summary>
+    Max = 2,
+
+    /// <summary>Value of the event with the greatest timestamp; ties: the later ingested. Numbers or strings.</summary>
+    Latest = 3,
+
+    /// <summary>Number of distinct values of the field, compared as their JSON text.</summary>
+    CountUnique = 4,
+}
+
+public static class AggregationTypeNames
+{
+    /// <summary>The wire name, as Flexprice spells it (COUNT, SUM, MAX, LATEST, COUNT_UNIQUE).</summary>
+    public static string ToWireName(this AggregationType type) => type switch
+    {
+        AggregationType.Count => "COUNT",
+        AggregationType.Sum => "SUM",
+        AggregationType.Max => "MAX",
+        AggregationType.Latest => "LATEST",
+        AggregationType.CountUnique => "COUNT_UNIQUE",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+    };
+
+    public static bool TryParse(string? wireName, out AggregationType type)
+    {
+        switch (wireName?.Trim().ToUpperInvariant())
+        {
+            case "COUNT": type = AggregationType.Count; return true;
+            case "SUM": type = AggregationType.Sum; return true;
+            case "MAX": type = AggregationType.Max; return true;
+            case "LATEST": type = AggregationType.Latest; return true;
+            case "COUNT_UNIQUE": type = AggregationType.CountUnique; return true;
+            default: type = default; return false;
+        }
+    }
+
+    public static IReadOnlyList<string> WireNames { get; } = ["COUNT", "SUM", "MAX", "LATEST", "COUNT_UNIQUE"];
+}

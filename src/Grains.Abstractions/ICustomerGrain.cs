@@ -1,0 +1,39 @@
+namespace Flexprice.Grains;
+
+/// <summary>
+/// One customer of one tenant; key: <c>{tenantId}/{externalCustomerId}</c> (see <see cref="CustomerKey"/>).
+/// Deduplicates events by (tenant, external customer id, event id) for the life of the data, commits
+/// them to the event log before answering, and keeps running aggregates per feature in memory.
+/// </summary>
+public interface ICustomerGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Stores the batch's new events durably and counts them. All-or-nothing: nothing is stored when
+    /// the customer is unknown or any event conflicts. Throws when the log cannot be written.
+    /// </summary>
+    Task<IngestResult> Ingest(IngestBatch batch);
+
+    /// <summary>What <see cref="Ingest"/> would answer now, storing nothing (phase one of a bulk request spanning customers).</summary>
+    Task<IngestResult> Check(IngestBatch batch);
+
+    /// <summary>All-time usage per feature, or null when the customer is unknown.</summary>
+    Task<CustomerUsage?> GetUsage();
+}
+
+public static class CustomerKey
+{
+    public static string For(string tenantId, string externalCustomerId) => $"{tenantId}/{externalCustomerId}";
+
+    /// <summary>Splits a key at its first '/': tenant ids never hold one, external ids may.</summary>
+    public static (string TenantId, string ExternalCustomerId) Parse(string key)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        return slash <= 0 ? throw new FormatException($"Not a customer grain key: '{key}'") : (key[..slash], key[(slash + 1)..]);
+    }
+}
+
+/// <summary>Liveness of the cluster: a call that any silo can answer.</summary>
+public interface IPingGrain : IGrainWithIntegerKey
+{
+    Task<DateTimeOffset> Ping();
+}

@@ -1,0 +1,14 @@
+using Orleans.Concurrency;
+
+namespace Flexprice.Grains;
+
+/// <summary>The tenant's feature catalog; key: tenant id. The single authority that API nodes and customer grains read.</summary>
+public interface ITenantCatalogGrain : IGrainWithStringKey
+{
+    /// <summary>The current snapshot of the tenant's features.</summary>
+    [AlwaysInterleave]
+    Task<CatalogSnapshot> GetSnapshot();
+
+    /// <summary>Stores a new feature and returns it; the snapshot version grows by one.</summary>
+    Task<FeatureDefinition> CreateFeature(NewFeature feature);
+}

@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+
+namespace Flexprice.Grains;
+
+/// <summary>
+/// One validated usage event for one customer. <see cref="Timestamp"/> is UTC with microsecond
+/// precision (what PostgreSQL keeps). <see cref="Fingerprint"/> identifies the payload that the
+/// idempotency rule compares: event name, properties and a client-given timestamp.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Flexprice.IngestEvent")]
+public sealed record IngestEvent(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string EventName,
+    [property: Id(2)] DateTime Timestamp,
+    [property: Id(3)] string? Source,
+    [property: Id(4)] string PropertiesJson,
+    [property: Id(5)] byte[] Fingerprint,
+    [property: Id(6)] bool EventIdGiven);
+
+/// <summary>Events for one customer, validated against catalog version <see cref="CatalogVersion"/> or later.</summary>
+[GenerateSerializer, Immutable, Alias("Flexprice.IngestBatch")]
+public sealed record IngestBatch(
+    [property: Id(0)] long CatalogVersion,
+    [property: Id(1)] ImmutableArray<IngestEvent> Events);
+
+/// <summary>What happened to one event of a batch.</summary>
+[GenerateSerializer]
+public enum EventOutcome
+{
+    /// <summary>Stored and counted now.</summary>
+    Accepted = 0,
+
+    /// <summary>Already stored with the same payload; counted zero more times.</summary>
+    Duplicate = 1,
+
+    /// <summary>The event id is already stored with a different payload.</summary>
+    Conflict = 2,
+}
+
+/// <summary>
+/// The answer to a batch. A batch is all-or-nothing: when the customer is unknown or any event
+/// conflicts, nothing of it was stored. <see cref="Outcomes"/> is in batch order.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Flexprice.IngestResult")]
+public sealed record IngestResult(
+    [property: Id(0)] bool CustomerFound,
+    [property: Id(1)] ImmutableArray<EventOutcome> Outcomes)
+{
+    public bool HasConflicts => Outcomes.Contains(EventOutcome.Conflict);
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Flexprice.Grains.Aggregation;
+
+/// <summary>The value an event contributes to one feature, read from its properties.</summary>
+public readonly record struct AggregationInput(decimal Number, string? Text, string? UniqueKey);
+
+/// <summary>
+/// Reads the property a feature aggregates. The rules are the ingestion contract: SUM and MAX need a
+/// number or a numeric string; LATEST takes a number (kept as a decimal) or a string (kept as text);
+/// COUNT_UNIQUE takes any scalar, compared by its JSON text; COUNT reads nothing.
+/// </summary>
+public static class PropertyReader
+{
+    /// <summary>Reads the feature's input; on failure <paramref name="error"/> says why, in words for the client.</summary>
+    public static bool TryRead(JsonElement properties, FeatureDefinition feature, out AggregationInput input, out string? error)
+    {
+        input = default;
+        error = null;
+        if (feature.Aggregation == AggregationType.Count)
+        {
+            return true;
+        }
+
+        var field = feature.Field!;
+        if (properties.ValueKind != JsonValueKind.Object || !properties.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            error = $"Missing required property '{field}' for feature '{feature.Name}' ({feature.Aggregation.ToWireName()} aggregation)";
+            return false;
+        }
+
+        switch (feature.Aggregation)
+        {
+            case AggregationType.Sum or AggregationType.Max:
+                if (TryReadNumber(value, out var number))
+                {
+                    input = new AggregationInput(number, null, null);
+                    return true;
+                }
+
+                error = $"Property '{field}' must be a number or a numeric string for feature '{feature.Name}' ({feature.Aggregation.ToWireName()} aggregation)";
+                return false;
+
+            case AggregationType.Latest:
+                if (value.ValueKind == JsonValueKind.String)
+                {
+                    input = new AggregationInput(0m, value.GetString()!, null);
+                    return true;
+                }
+
+                if (value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var latest))
+                {
+                    input = new AggregationInput(latest, null, null);
+                    return true;
+                }
+
+                error = $"Property '{field}' must be a number or a string for feature '{feature.Name}' (LATEST aggregation)";
+                return false;
+
+            case AggregationType.CountUnique:
+                if (value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
+                {
+                    input = new AggregationInput(0m, null, value.GetRawText());
+                    return true;
+                }
+
+                error = $"Property '{field}' must be a string, number or boolean for feature '{feature.Name}' (COUNT_UNIQUE aggregation)";
+                return false;
+
+            default:
+                error = $"Unsupported aggregation {feature.Aggregation}";
+                return false;
+        }
+    }
+
+    /// <summary>A JSON number, or a string holding one, as an exact decimal.</summary>
+    public static bool TryReadNumber(JsonElement value, out decimal number)
+    {
+        number = 0m;
+        return value.ValueKind switch
+        {
+            JsonValueKind.Number => value.TryGetDecimal(out number),
+            JsonValueKind.String => decimal.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out number),
+            _ => false,
+        };
+    }
+}

@@ -1,0 +1,339 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Flexprice.Grains.Aggregation;
+using Flexprice.Grains.State;
+using Flexprice.Grains.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Storage;
+
+namespace Flexprice.Grains;
+
+/// <summary>
+/// The heart of ingestion. The event log is the truth and this grain's state a checkpointed
+/// projection of it: a batch is deduplicated, appended to the log in one statement, and only the
+/// rows really inserted are folded into the in-memory aggregates. Checkpoints go through Orleans
+/// grain storage every N events or T seconds; on activation the grain loads the checkpoint and
+/// replays the log after it, so a crash between append and checkpoint loses nothing.
+/// </summary>
+public sealed class CustomerGrain(
+    [PersistentState("usage", StorageNames.Checkpoints)] IPersistentState<CustomerUsageState> state,
+    EventLog log,
+    CatalogStore catalog,
+    IOptions<CustomerGrainOptions> options,
+    TimeProvider time,
+    ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
+{
+    private readonly RecentEventIds _recent = new(options.Value.RecentEventIds);
+    private string _tenantId = "";
+    private string _externalId = "";
+    private CustomerRecord? _customer;
+    private CatalogSnapshot _catalog = new(-1, []);
+    private int _sinceCheckpoint;
+
+    private CustomerUsageState Usage => state.State;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_tenantId, _externalId) = CustomerKey.Parse(this.GetPrimaryKeyString());
+        if (await EnsureCustomerAsync(cancellationToken))
+        {
+            await CatchUpAsync(await Catalog().GetSnapshot(), cancellationToken);
+        }
+
+        var interval = options.Value.CheckpointInterval;
+        this.RegisterGrainTimer(CheckpointIfDirtyAsync, interval, interval);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await CheckpointIfDirtyAsync(cancellationToken);
+    }
+
+    public async Task<IngestResult> Ingest(IngestBatch batch)
+    {
+        if (!await PrepareAsync(batch.CatalogVersion))
+        {
+            return NotFound(batch);
+        }
+
+        var (outcomes, pending) = Classify(batch.Events);
+        if (outcomes.Contains(EventOutcome.Conflict) || pending.Count == 0)
+        {
+            return new IngestResult(true, [.. outcomes]);
+        }
+
+        AppendResult appended;
+        try
+        {
+            appended = await AppendAsync(batch.Events, pending);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == EventLog.PositionTakenConstraint)
+        {
+            // Another activation of this customer (possible while a cluster's membership settles)
+            // wrote these log positions: read what it wrote, then try again after it.
+            logger.LogWarning("Customer {Tenant}/{Customer}: log position {Seq} taken by another writer; catching up", _tenantId, _externalId, Usage.LastSeq + 1);
+            await CatchUpAsync(_catalog, CancellationToken.None);
+            (outcomes, pending) = Classify(batch.Events);
+            if (outcomes.Contains(EventOutcome.Conflict) || pending.Count == 0)
+            {
+                return new IngestResult(true, [.. outcomes]);
+            }
+
+            appended = await AppendAsync(batch.Events, pending);
+        }
+
+        foreach (var index in pending)
+        {
+            var e = batch.Events[index];
+            outcomes[index] = appended.Inserted.Contains(e.EventId) ? EventOutcome.Accepted
+                : appended.Existing.TryGetValue(e.EventId, out var stored) && !stored.AsSpan().SequenceEqual(e.Fingerprint) ? EventOutcome.Conflict
+                : EventOutcome.Duplicate;
+        }
+
+        if (outcomes.Contains(EventOutcome.Conflict))
+        {
+            // The statement stored nothing; the positions it was offered stay free.
+            return new IngestResult(true, [.. outcomes]);
+        }
+
+        var firstSeq = Usage.LastSeq + 1;
+        for (var k = 0; k < pending.Count; k++)
+        {
+            var e = batch.Events[pending[k]];
+            if (appended.Inserted.Contains(e.EventId))
+            {
+                using var properties = JsonDocument.Parse(e.PropertiesJson);
+                Fold(firstSeq + k, e.EventName, e.Timestamp, properties.RootElement);
+            }
+
+            _recent.Remember(e.EventId, e.Fingerprint);
+        }
+
+        Usage.LastSeq = firstSeq + pending.Count - 1;
+        SetThroughSeq();
+        _sinceCheckpoint += appended.Inserted.Count;
+        if (_sinceCheckpoint >= options.Value.CheckpointEveryEvents)
+        {
+            await CheckpointAsync(CancellationToken.None);
+        }
+
+        return new IngestResult(true, [.. outcomes]);
+    }
+
+    public async Task<IngestResult> Check(IngestBatch batch)
+    {
+        if (!await PrepareAsync(batch.CatalogVersion))
+        {
+            return NotFound(batch);
+        }
+
+        var (outcomes, pending) = Classify(batch.Events);
+        var askLog = pending.Where(i => batch.Events[i].EventIdGiven).Select(i => batch.Events[i].EventId).ToList();
+        var stored = askLog.Count == 0
+            ? []
+            : await log.FindAsync(_tenantId, _externalId, askLog, CancellationToken.None);
+        foreach (var index in pending)
+        {
+            var e = batch.Events[index];
+            outcomes[index] = !stored.TryGetValue(e.EventId, out var fingerprint) ? EventOutcome.Accepted
+                : fingerprint.AsSpan().SequenceEqual(e.Fingerprint) ? EventOutcome.Duplicate
+                : EventOutcome.Conflict;
+        }
+
+        return new IngestResult(true, [.. outcomes]);
+    }
+
+    public async Task<CustomerUsage?> GetUsage()
+    {
+        if (!await PrepareAsync(minimumCatalogVersion: long.MaxValue))
+        {
+            return null;
+        }
+
+        var features = _catalog.Features.Select(f =>
+        {
+            var aggregate = Usage.Features[f.Id];
+            return new FeatureUsage(f, Aggregator.Value(aggregate, f.Aggregation), aggregate.EventCount);
+        });
+        return new CustomerUsage(_externalId, [.. features]);
+    }
+
+    /// <summary>Makes sure the customer exists and the catalog is at least at the given version; false when the customer is unknown.</summary>
+    private async Task<bool> PrepareAsync(long minimumCatalogVersion)
+    {
+        if (_customer is null)
+        {
+            if (!await EnsureCustomerAsync(CancellationToken.None))
+            {
+                // Not remembered: a customer created later is found on the next call.
+                DeactivateOnIdle();
+                return false;
+            }
+
+            await CatchUpAsync(await Catalog().GetSnapshot(), CancellationToken.None);
+        }
+
+        if (minimumCatalogVersion > _catalog.Version)
+        {
+            var snapshot = await Catalog().GetSnapshot();
+            if (snapshot.Version != _catalog.Version)
+            {
+                await CatchUpAsync(snapshot, CancellationToken.None);
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<bool> EnsureCustomerAsync(CancellationToken cancellationToken)
+    {
+        _customer ??= await catalog.FindCustomerByExternalIdAsync(_tenantId, _externalId, cancellationToken);
+        return _customer is not null;
+    }
+
+    /// <summary>
+    /// Splits a batch into events answered from memory (repeats within the batch, recently seen ids)
+    /// and the indexes of events the log must decide.
+    /// </summary>
+    private (EventOutcome[] Outcomes, List<int> Pending) Classify(ImmutableArray<IngestEvent> events)
+    {
+        var outcomes = new EventOutcome[events.Length];
+        var pending = new List<int>(events.Length);
+        var firstIndex = new Dictionary<string, int>(events.Length, StringComparer.Ordinal);
+        for (var i = 0; i < events.Length; i++)
+        {
+            var e = events[i];
+            if (firstIndex.TryGetValue(e.EventId, out var first))
+            {
+                outcomes[i] = Same(events[first].Fingerprint, e.Fingerprint);
+            }
+            else if (_recent.TryGet(e.EventId, out var fingerprint))
+            {
+                firstIndex[e.EventId] = i;
+                outcomes[i] = Same(fingerprint, e.Fingerprint);
+            }
+            else
+            {
+                firstIndex[e.EventId] = i;
+                pending.Add(i);
+            }
+        }
+
+        return (outcomes, pending);
+
+        static EventOutcome Same(byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b) ? EventOutcome.Duplicate : EventOutcome.Conflict;
+    }
+
+    private Task<AppendResult> AppendAsync(ImmutableArray<IngestEvent> events, List<int> pending)
+    {
+        var rows = new PendingEvent[pending.Count];
+        for (var k = 0; k < pending.Count; k++)
+        {
+            rows[k] = new PendingEvent(Usage.LastSeq + 1 + k, events[pending[k]]);
+        }
+
+        return log.AppendAsync(_tenantId, _externalId, _customer!.Id, rows, time.GetUtcNow().UtcDateTime, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Brings every feature of <paramref name="snapshot"/> up to the end of the log: replays what
+    /// follows the checkpoint, and the whole log for a feature this customer has not seen before.
+    /// </summary>
+    private async Task CatchUpAsync(CatalogSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        _catalog = snapshot;
+        foreach (var feature in snapshot.Features)
+        {
+            if (!Usage.Features.ContainsKey(feature.Id))
+            {
+                Usage.Features[feature.Id] = new FeatureAggregate();
+            }
+        }
+
+        var from = Usage.LastSeq;
+        foreach (var feature in snapshot.Features)
+        {
+            from = Math.Min(from, Usage.Features[feature.Id].ThroughSeq);
+        }
+
+        var replayed = 0;
+        await foreach (var row in log.ReadAsync(_tenantId, _externalId, from, cancellationToken))
+        {
+            using var properties = JsonDocument.Parse(row.PropertiesJson);
+            Fold(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
+            _recent.Remember(row.EventId, row.Fingerprint);
+            Usage.LastSeq = Math.Max(Usage.LastSeq, row.Seq);
+            replayed++;
+        }
+
+        SetThroughSeq();
+        if (replayed > 0)
+        {
+            _sinceCheckpoint += replayed;
+            logger.LogInformation("Customer {Tenant}/{Customer}: replayed {Count} logged events after position {From}", _tenantId, _externalId, replayed, from);
+        }
+    }
+
+    /// <summary>Folds one logged event into each feature it feeds that has not yet seen its position.</summary>
+    private void Fold(long seq, string eventName, DateTime timestamp, JsonElement properties)
+    {
+        foreach (var feature in _catalog.FeaturesFor(eventName))
+        {
+            var aggregate = Usage.Features[feature.Id];
+            // Events logged before the feature existed may lack its field: they do not feed it.
+            if (seq > aggregate.ThroughSeq && PropertyReader.TryRead(properties, feature, out var input, out _))
+            {
+                Aggregator.Apply(aggregate, feature.Aggregation, seq, timestamp, input);
+            }
+        }
+    }
+
+    private void SetThroughSeq()
+    {
+        foreach (var feature in _catalog.Features)
+        {
+            Usage.Features[feature.Id].ThroughSeq = Usage.LastSeq;
+        }
+    }
+
+    private async Task CheckpointIfDirtyAsync(CancellationToken cancellationToken)
+    {
+        if (_sinceCheckpoint > 0)
+        {
+            await CheckpointAsync(cancellationToken);
+        }
+    }
+
+    private async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+            _sinceCheckpoint = 0;
+        }
+        catch (InconsistentStateException ex)
+        {
+            // Another activation checkpointed this customer: our copy is stale. The log holds
+            // everything, so the next activation rebuilds from its checkpoint and the log.
+            logger.LogWarning(ex, "Customer {Tenant}/{Customer}: checkpoint conflict; deactivating to reload", _tenantId, _externalId);
+            DeactivateOnIdle();
+        }
+        catch (Exception ex)
+        {
+            // A failed checkpoint loses nothing (the log is the truth); try again later.
+            logger.LogWarning(ex, "Customer {Tenant}/{Customer}: checkpoint failed", _tenantId, _externalId);
+        }
+    }
+
+    private ITenantCatalogGrain Catalog() => GrainFactory.GetGrain<ITenantCatalogGrain>(_tenantId);
+
+    private static IngestResult NotFound(IngestBatch batch) => new(false, [.. new EventOutcome[batch.Events.Length]]);
+}
+
+public static class StorageNames
+{
+    /// <summary>The ADO.NET grain storage that holds customer checkpoints.</summary>
+    public const string Checkpoints = "checkpoints";
+}

@@ -1,0 +1,150 @@
+using System.Runtime.CompilerServices;
+using Flexprice.Grains;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Flexprice.Grains.Storage;
+
+/// <summary>An event as the log holds it.</summary>
+public sealed record LoggedEvent(long Seq, string EventId, string EventName, DateTime Timestamp, string PropertiesJson, byte[] Fingerprint);
+
+/// <summary>An event to append, at the customer log position the grain chose for it.</summary>
+public readonly record struct PendingEvent(long Seq, IngestEvent Event);
+
+/// <summary>What an append found: the ids it inserted, and the stored fingerprints of ids that already existed.</summary>
+public sealed record AppendResult(HashSet<string> Inserted, Dictionary<string, byte[]> Existing);
+
+/// <summary>
+/// The append-only event log (table <c>events</c>), the truth that grain state is a projection of.
+/// Its unique key (tenant, external customer id, event id) is the idempotency key, so the database
+/// has the last word on duplicates; its primary key (tenant, external customer id, customer_seq)
+/// orders each customer's log and refuses a second writer of the same position.
+/// </summary>
+public sealed class EventLog(FlexpriceDatabase database)
+{
+    public const string PositionTakenConstraint = "events_pkey";
+
+    // One statement, so one round trip and all-or-nothing: when any id is already stored with a
+    // different fingerprint, nothing is inserted; otherwise the new ids are inserted and the
+    // existing ones reported, with their fingerprints, as duplicates.
+    private const string AppendSql = """
+        WITH input AS (
+            SELECT * FROM unnest(@seqs, @ids, @names, @times, @sources, @properties, @fingerprints)
+                AS i(customer_seq, event_id, event_name, event_time, source, properties, fingerprint)
+        ), existing AS (
+            SELECT e.event_id, e.fingerprint FROM events e
+            WHERE e.tenant_id = @tenant AND e.external_customer_id = @customer AND e.event_id = ANY(@ids)
+        ), inserted AS (
+            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id,
+                                source, event_time, properties, fingerprint, ingested_at)
+            SELECT @tenant, @customer, i.customer_seq, i.event_id, i.event_name, @customer_id,
+                   i.source, i.event_time, i.properties::json, i.fingerprint, @now
+            FROM input i
+            WHERE NOT EXISTS (SELECT 1 FROM existing x JOIN input j ON j.event_id = x.event_id WHERE x.fingerprint <> j.fingerprint)
+              AND NOT EXISTS (SELECT 1 FROM existing x WHERE x.event_id = i.event_id)
+            ON CONFLICT (tenant_id, external_customer_id, event_id) DO NOTHING
+            RETURNING event_id
+        )
+        SELECT true, event_id, NULL::bytea FROM inserted
+        UNION ALL
+        SELECT false, event_id, fingerprint FROM existing
+        """;
+
+    public async Task<AppendResult> AppendAsync(
+        string tenantId, string externalCustomerId, string customerId, IReadOnlyList<PendingEvent> events, DateTime now, CancellationToken cancellationToken)
+    {
+        var count = events.Count;
+        var seqs = new long[count];
+        var ids = new string[count];
+        var names = new string[count];
+        var times = new DateTime[count];
+        var sources = new string?[count];
+        var properties = new string[count];
+        var fingerprints = new byte[count][];
+        for (var i = 0; i < count; i++)
+        {
+            var (seq, e) = events[i];
+            seqs[i] = seq;
+            ids[i] = e.EventId;
+            names[i] = e.EventName;
+            times[i] = e.Timestamp;
+            sources[i] = e.Source;
+            properties[i] = e.PropertiesJson;
+            fingerprints[i] = e.Fingerprint;
+        }
+
+        await using var command = database.DataSource.CreateCommand(AppendSql);
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));
+        command.Parameters.Add(new NpgsqlParameter<string>("customer_id", customerId));
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<long[]>("seqs", seqs));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = names });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]>("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = times });
+        command.Parameters.Add(new NpgsqlParameter<string?[]>("sources", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = sources });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("properties", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = properties });
+        command.Parameters.Add(new NpgsqlParameter<byte[][]>("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = fingerprints });
+
+        var result = new AppendResult(new HashSet<string>(StringComparer.Ordinal), new Dictionary<string, byte[]>(StringComparer.Ordinal));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetString(1);
+            if (reader.GetBoolean(0))
+            {
+                result.Inserted.Add(id);
+            }
+            else
+            {
+                result.Existing[id] = reader.GetFieldValue<byte[]>(2);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The stored fingerprints of those of <paramref name="eventIds"/> already in the customer's log.</summary>
+    public async Task<Dictionary<string, byte[]>> FindAsync(
+        string tenantId, string externalCustomerId, IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand(
+            "SELECT event_id, fingerprint FROM events WHERE tenant_id = @tenant AND external_customer_id = @customer AND event_id = ANY(@ids)");
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. eventIds] });
+        var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            found[reader.GetString(0)] = reader.GetFieldValue<byte[]>(1);
+        }
+
+        return found;
+    }
+
+    /// <summary>The customer's log after position <paramref name="afterSeq"/>, in log order.</summary>
+    public async IAsyncEnumerable<LoggedEvent> ReadAsync(
+        string tenantId, string externalCustomerId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            SELECT customer_seq, event_id, event_name, event_time, properties::text, fingerprint FROM events
+            WHERE tenant_id = @tenant AND external_customer_id = @customer AND customer_seq > @after
+            ORDER BY customer_seq
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));
+        command.Parameters.Add(new NpgsqlParameter<long>("after", afterSeq));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new LoggedEvent(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetFieldValue<DateTime>(3),
+                reader.GetString(4),
+                reader.GetFieldValue<byte[]>(5));
+        }
+    }
+}

@@ -1,0 +1,66 @@
+-- The project's own tables. Idempotent: applied at every start.
+
+CREATE TABLE IF NOT EXISTS tenants (
+    id          text PRIMARY KEY,
+    name        text NOT NULL,
+    created_at  timestamptz NOT NULL
+);
+
+-- Keys are stored as the SHA-256 hex of the raw key; the raw key is shown once, at creation.
+CREATE TABLE IF NOT EXISTS api_keys (
+    id          text PRIMARY KEY,
+    tenant_id   text NOT NULL REFERENCES tenants (id),
+    name        text NOT NULL,
+    key_hash    text NOT NULL UNIQUE,
+    display_id  text NOT NULL,
+    is_admin    boolean NOT NULL DEFAULT false,
+    created_at  timestamptz NOT NULL,
+    revoked_at  timestamptz
+);
+CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant_id, created_at);
+
+CREATE TABLE IF NOT EXISTS customers (
+    id           text PRIMARY KEY,
+    tenant_id    text NOT NULL REFERENCES tenants (id),
+    external_id  text NOT NULL,
+    name         text NOT NULL,
+    email        text,
+    metadata     jsonb,
+    created_at   timestamptz NOT NULL,
+    CONSTRAINT customers_external_id UNIQUE (tenant_id, external_id)
+);
+CREATE INDEX IF NOT EXISTS customers_tenant_created ON customers (tenant_id, created_at DESC, id DESC);
+
+-- A metered feature and its meter, one row: features are immutable once created.
+CREATE TABLE IF NOT EXISTS features (
+    id                 text PRIMARY KEY,
+    tenant_id          text NOT NULL REFERENCES tenants (id),
+    name               text NOT NULL,
+    type               text NOT NULL,
+    meter_id           text NOT NULL UNIQUE,
+    event_name         text NOT NULL,
+    aggregation_type   text NOT NULL,
+    aggregation_field  text,
+    reset_usage        text NOT NULL,
+    created_at         timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS features_tenant ON features (tenant_id, created_at);
+
+-- The append-only event log, the truth behind every usage figure. The unique key is the
+-- idempotency key; the primary key orders each customer's log (positions chosen by the
+-- customer grain, so a second writer of one position is refused).
+CREATE TABLE IF NOT EXISTS events (
+    tenant_id             text NOT NULL,
+    external_customer_id  text NOT NULL,
+    customer_seq          bigint NOT NULL,
+    event_id              text NOT NULL,
+    event_name            text NOT NULL,
+    customer_id           text,
+    source                text,
+    event_time            timestamptz NOT NULL,
+    properties            json NOT NULL,
+    fingerprint           bytea NOT NULL,
+    ingested_at           timestamptz NOT NULL,
+    CONSTRAINT events_pkey PRIMARY KEY (tenant_id, external_customer_id, customer_seq),
+    CONSTRAINT events_idempotency_key UNIQUE (tenant_id, external_customer_id, event_id)
+);

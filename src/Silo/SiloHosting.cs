@@ -1,0 +1,98 @@
+using System.Net;
+using Flexprice.Grains;
+using Flexprice.Grains.Storage;
+using Flexprice.Silo.Schema;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace Flexprice.Silo;
+
+/// <summary>How a process hosts the Flexprice silo: ADO.NET clustering and grain storage in PostgreSQL, schema applied first.</summary>
+public static class SiloHosting
+{
+    public const string AdoNetInvariant = "Npgsql";
+
+    /// <summary>The connection string (<c>ConnectionStrings__Postgres</c>); required.</summary>
+    public static string PostgresConnectionString(this IConfiguration configuration) =>
+        configuration.GetConnectionString("Postgres") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException("Set ConnectionStrings__Postgres (scripts/run starts a private PostgreSQL and sets it for you).");
+
+    /// <summary>
+    /// Hosts a silo in this process. Configuration: <c>Orleans:ClusterId</c>, <c>Orleans:ServiceId</c>,
+    /// <c>Orleans:SiloPort</c> (11111), <c>Orleans:GatewayPort</c> (30000), <c>Orleans:AdvertisedIP</c>.
+    /// </summary>
+    public static IHostApplicationBuilder AddFlexpriceSilo(this IHostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var connectionString = configuration.PostgresConnectionString();
+
+        // Registered before the silo so that it starts first: the providers read their queries at start.
+        builder.Services.AddHostedService<DatabaseStartup>();
+        builder.Services.AddFlexpriceGrainServices(connectionString, configuration);
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = configuration["Orleans:ClusterId"] ?? "flexprice";
+                options.ServiceId = configuration["Orleans:ServiceId"] ?? "flexprice";
+            });
+            silo.UseAdoNetClustering(options =>
+            {
+                options.Invariant = AdoNetInvariant;
+                options.ConnectionString = connectionString;
+            });
+            var advertised = configuration["Orleans:AdvertisedIP"] is { Length: > 0 } ip ? IPAddress.Parse(ip) : IPAddress.Loopback;
+            silo.ConfigureEndpoints(
+                advertised,
+                configuration.GetValue("Orleans:SiloPort", 11111),
+                configuration.GetValue("Orleans:GatewayPort", 30000),
+                listenOnAnyHostAddress: configuration.GetValue("Orleans:ListenOnAnyHostAddress", false));
+            silo.AddFlexpriceGrainStorage(connectionString);
+        });
+        return builder;
+    }
+
+    /// <summary>The grain storage for customer checkpoints (ADO.NET, PostgreSQL).</summary>
+    public static ISiloBuilder AddFlexpriceGrainStorage(this ISiloBuilder silo, string connectionString) =>
+        silo.AddAdoNetGrainStorage(StorageNames.Checkpoints, options =>
+        {
+            options.Invariant = AdoNetInvariant;
+            options.ConnectionString = connectionString;
+        });
+
+    /// <summary>What the grains need from the container: the database, the stores, options and a clock.</summary>
+    public static IServiceCollection AddFlexpriceGrainServices(this IServiceCollection services, string connectionString, IConfiguration? configuration = null)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => FlexpriceDatabase.Create(connectionString));
+        services.TryAddSingleton<EventLog>();
+        services.TryAddSingleton<CatalogStore>();
+        var options = services.AddOptions<CustomerGrainOptions>();
+        if (configuration is not null)
+        {
+            options.Bind(configuration.GetSection("CustomerGrain"));
+        }
+
+        return services;
+    }
+}
+
+/// <summary>Applies the schema and ensures the bootstrap API key before anything else starts.</summary>
+internal sealed class DatabaseStartup(IConfiguration configuration, CatalogStore catalog) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await DatabaseSchema.ApplyAsync(configuration.PostgresConnectionString(), cancellationToken);
+        if (configuration["FLEXPRICE_BOOTSTRAP_API_KEY"] is { Length: > 0 } bootstrapKey)
+        {
+            await catalog.EnsureBootstrapKeyAsync(bootstrapKey, cancellationToken);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
