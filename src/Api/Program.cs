@@ -1,5 +1,40 @@
-var builder = WebApplication.CreateBuilder(args);
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Flexprice.Api.Endpoints;
+using Flexprice.Api.Infrastructure;
+using Flexprice.Api.Ingestion;
+using Flexprice.Silo;
+
+// Content root at the binaries, so appsettings.json is found wherever the process starts.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+builder.AddFlexpriceSilo();
+builder.Services.AddSingleton<IngestionService>();
+builder.Services.ConfigureHttpJsonOptions(options =>
+{
+    options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+});
+builder.Services.AddOpenApi(options => options.AddJsonBodies());
+builder.Services.AddProblemDetails();
+builder.Logging.AddSimpleConsole(options =>
+{
+    options.SingleLine = true;
+    options.TimestampFormat = "HH:mm:ss.fff ";
+});
+
 var app = builder.Build();
+
+app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
+app.MapOpenApi();
+app.MapHealthApi();
+
+var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>();
+v1.MapEventsApi();
+v1.MapCustomersApi();
+v1.MapFeaturesApi();
+v1.MapTenantsApi();
+
 app.Run();
 
 public partial class Program;

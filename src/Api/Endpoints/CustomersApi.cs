@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Flexprice.Api.Contracts;
+using Flexprice.Api.Infrastructure;
+using Flexprice.Grains;
+using Flexprice.Grains.Storage;
+
+namespace Flexprice.Api.Endpoints;
+
+/// <summary>Customers, and their usage: <c>/v1/customers</c>.</summary>
+public static class CustomersApi
+{
+    public static RouteGroupBuilder MapCustomersApi(this RouteGroupBuilder v1)
+    {
+        var customers = v1.MapGroup("/customers").WithTags("Customers");
+
+        customers.MapPost("/", Create)
+            .WithName("CreateCustomer")
+            .WithSummary("Create a customer; external_id is unique within the tenant")
+            .DocumentsBody<CreateCustomerRequest>()
+            .Produces<CustomerResponse>(StatusCodes.Status201Created)
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status409Conflict);
+
+        customers.MapGet("/", List)
+            .WithName("ListCustomers")
+            .WithSummary("The tenant's customers, newest first")
+            .Produces<ListResponse<CustomerResponse>>();
+
+        customers.MapGet("/{id}", Get)
+            .WithName("GetCustomer")
+            .WithSummary("One customer by its id (cust_…)")
+            .Produces<CustomerResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+
+        customers.MapGet("/{external_customer_id}/usage", Usage)
+            .WithName("GetCustomerUsage")
+            .WithSummary("All-time usage of every feature by the customer, including every event acknowledged before the query")
+            .Produces<UsageResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+
+        return v1;
+    }
+
+    private static async Task<IResult> Create(HttpContext http, CatalogStore store, IGrainFactory grains)
+    {
+        var (request, error) = await JsonBody.ReadAsync<CreateCustomerRequest>(http.Request);
+        if (request is null)
+        {
+            return error!;
+        }
+
+        if (string.IsNullOrWhiteSpace(request.ExternalId))
+        {
+            return Errors.BadRequest(ErrorMessages.MissingField("external_id"));
+        }
+
+        if (request.ExternalId.Length > Ingestion.EventParser.MaxIdLength)
+        {
+            return Errors.BadRequest($"Invalid field: external_id holds at most {Ingestion.EventParser.MaxIdLength} characters");
+        }
+
+        if (request.Metadata is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) })
+        {
+            return Errors.BadRequest("Invalid field: metadata must be an object");
+        }
+
+        var tenantId = http.Caller().TenantId;
+        var metadata = request.Metadata is { ValueKind: JsonValueKind.Object } m ? m.GetRawText() : null;
+        var name = string.IsNullOrWhiteSpace(request.Name) ? request.ExternalId : request.Name;
+        var customer = await store.CreateCustomerAsync(tenantId, request.ExternalId, name, request.Email, metadata, http.RequestAborted);
+        return customer is null
+            ? Errors.Conflict($"Customer with external_id '{request.ExternalId}' already exists")
+            : TypedResults.Created($"/v1/customers/{customer.Id}", ToResponse(customer));
+    }
+
+    private static async Task<IResult> List(HttpContext http, CatalogStore store, int? limit, int? offset)
+    {
+        var take = Math.Clamp(limit ?? 50, 1, 1000);
+        var skip = Math.Max(offset ?? 0, 0);
+        var (items, total) = await store.ListCustomersAsync(http.Caller().TenantId, take, skip, http.RequestAborted);
+        return TypedResults.Ok(new ListResponse<CustomerResponse>([.. items.Select(ToResponse)], new Pagination(total, take, skip)));
+    }
+
+    private static async Task<IResult> Get(HttpContext http, CatalogStore store, string id)
+    {
+        var customer = await store.GetCustomerAsync(http.Caller().TenantId, id, http.RequestAborted);
+        return customer is null ? Errors.NotFound($"Customer '{id}' not found") : TypedResults.Ok(ToResponse(customer));
+    }
+
+    private static async Task<IResult> Usage(HttpContext http, IGrainFactory grains, [Microsoft.AspNetCore.Mvc.FromRoute(Name = "external_customer_id")] string externalCustomerId)
+    {
+        var usage = await grains.GetGrain<ICustomerGrain>(CustomerKey.For(http.Caller().TenantId, externalCustomerId)).GetUsage();
+        if (usage is null)
+        {
+            return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
+        }
+
+        return TypedResults.Ok(new UsageResponse(
+            usage.ExternalCustomerId,
+            [.. usage.Features.Select(f => new FeatureUsageResponse(
+                f.Feature.Id,
+                f.Feature.Name,
+                f.Feature.EventName,
+                f.Feature.Aggregation.ToWireName(),
+                f.Value.Text is { } text ? text : f.Value.Number,
+                f.EventCount))]));
+    }
+
+    private static CustomerResponse ToResponse(CustomerRecord customer)
+    {
+        JsonElement? metadata = customer.MetadataJson is { } json ? JsonDocument.Parse(json).RootElement.Clone() : null;
+        return new CustomerResponse(customer.Id, customer.ExternalId, customer.Name, customer.Email, metadata, customer.CreatedAt);
+    }
+}

@@ -1,0 +1,120 @@
+using Flexprice.Api.Contracts;
+using Flexprice.Api.Infrastructure;
+using Flexprice.Grains;
+
+namespace Flexprice.Api.Endpoints;
+
+/// <summary>Metered features and their meters: <c>/v1/features</c>.</summary>
+public static class FeaturesApi
+{
+    private static readonly string[] ResetUsageValues = ["BILLING_PERIOD", "NEVER"];
+
+    public static RouteGroupBuilder MapFeaturesApi(this RouteGroupBuilder v1)
+    {
+        var features = v1.MapGroup("/features").WithTags("Features");
+
+        features.MapPost("/", Create)
+            .WithName("CreateFeature")
+            .WithSummary("Create a metered feature; events named meter.event_name feed it")
+            .DocumentsBody<CreateFeatureRequest>()
+            .Produces<FeatureResponse>(StatusCodes.Status201Created)
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+
+        features.MapGet("/", List)
+            .WithName("ListFeatures")
+            .WithSummary("The tenant's features, oldest first")
+            .Produces<ListResponse<FeatureResponse>>();
+
+        return v1;
+    }
+
+    private static async Task<IResult> Create(HttpContext http, IGrainFactory grains)
+    {
+        var (request, error) = await JsonBody.ReadAsync<CreateFeatureRequest>(http.Request);
+        if (request is null)
+        {
+            return error!;
+        }
+
+        if (Validate(request) is { } problem)
+        {
+            return Errors.BadRequest(problem);
+        }
+
+        AggregationTypeNames.TryParse(request.Meter.Aggregation.Type, out var aggregation);
+        var feature = await grains.GetGrain<ITenantCatalogGrain>(http.Caller().TenantId).CreateFeature(new NewFeature(
+            request.Name.Trim(),
+            request.Meter.EventName.Trim(),
+            aggregation,
+            request.Meter.Aggregation.Field?.Trim(),
+            request.Meter.ResetUsage?.Trim().ToUpperInvariant() ?? "BILLING_PERIOD"));
+        return TypedResults.Created($"/v1/features/{feature.Id}", ToResponse(feature));
+    }
+
+    private static async Task<IResult> List(HttpContext http, IGrainFactory grains)
+    {
+        var snapshot = await grains.GetGrain<ITenantCatalogGrain>(http.Caller().TenantId).GetSnapshot();
+        return TypedResults.Ok(new ListResponse<FeatureResponse>(
+            [.. snapshot.Features.Select(ToResponse)],
+            new Pagination(snapshot.Features.Length, snapshot.Features.Length, 0)));
+    }
+
+    /// <summary>What is wrong with a feature definition, in words for the client; null when nothing is.</summary>
+    private static string? Validate(CreateFeatureRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            return ErrorMessages.MissingField("name");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Type))
+        {
+            return ErrorMessages.MissingField("type");
+        }
+
+        if (!string.Equals(request.Type.Trim(), "metered", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"Invalid feature type '{request.Type}': only 'metered' features are supported";
+        }
+
+        if (request.Meter is null)
+        {
+            return ErrorMessages.MissingField("meter");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Meter.EventName))
+        {
+            return ErrorMessages.MissingField("meter.event_name");
+        }
+
+        if (request.Meter.Aggregation is null || string.IsNullOrWhiteSpace(request.Meter.Aggregation.Type))
+        {
+            return ErrorMessages.MissingField("meter.aggregation.type");
+        }
+
+        if (!AggregationTypeNames.TryParse(request.Meter.Aggregation.Type, out var aggregation))
+        {
+            return $"Invalid aggregation type '{request.Meter.Aggregation.Type}': use one of {string.Join(", ", AggregationTypeNames.WireNames)}";
+        }
+
+        if (aggregation != AggregationType.Count && string.IsNullOrWhiteSpace(request.Meter.Aggregation.Field))
+        {
+            return $"Missing required field: meter.aggregation.field ({aggregation.ToWireName()} aggregates a property)";
+        }
+
+        if (request.Meter.ResetUsage is { } reset && !ResetUsageValues.Contains(reset.Trim().ToUpperInvariant()))
+        {
+            return $"Invalid reset_usage '{reset}': use BILLING_PERIOD or NEVER";
+        }
+
+        return null;
+    }
+
+    private static FeatureResponse ToResponse(FeatureDefinition feature) => new(
+        feature.Id,
+        feature.Name,
+        feature.Type,
+        feature.MeterId,
+        new MeterResponse(feature.MeterId, feature.Name, feature.EventName, new AggregationResponse(feature.Aggregation.ToWireName(), feature.Field), feature.ResetUsage),
+        feature.CreatedAt);
+}

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.Json;
+using Flexprice.Api.Contracts;
+using Flexprice.Grains;
+using Flexprice.Grains.Aggregation;
+using Flexprice.Grains.Storage;
+
+namespace Flexprice.Api.Ingestion;
+
+/// <summary>An event that passed validation, with the customer it belongs to.</summary>
+public readonly record struct ParsedEvent(string ExternalCustomerId, IngestEvent Event);
+
+/// <summary>
+/// Validation at the door: one event's JSON against the tenant's catalog. Everything that can be
+/// decided without the customer's state is decided here, so a bad event is refused before any
+/// grain or database sees it.
+/// </summary>
+public static class EventParser
+{
+    /// <summary>How far in the future a client timestamp may lie (clock skew); any past time is accepted.</summary>
+    public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
+
+    public const int MaxIdLength = 255;
+
+    private static readonly string[] TimestampFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+        "yyyy-MM-dd'T'HH:mm:ssK",
+        "yyyy-MM-dd'T'HH:mmK",
+        "yyyy-MM-dd' 'HH:mm:ss.FFFFFFFK",
+        "yyyy-MM-dd' 'HH:mm:ssK",
+    ];
+
+    public static bool TryParse(JsonElement json, CatalogSnapshot catalog, TimeProvider time, out ParsedEvent parsed, out string error)
+    {
+        parsed = default;
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            error = ErrorMessages.InvalidJson;
+            return false;
+        }
+
+        if (!TryString(json, "event_name", out var eventName, out error) || !TryString(json, "external_customer_id", out var customerId, out error)
+            || !TryString(json, "event_id", out var eventId, out error) || !TryString(json, "timestamp", out var timestampText, out error)
+            || !TryString(json, "source", out var source, out error))
+        {
+            return false;
+        }
+
+        eventName = eventName?.Trim();
+        if (string.IsNullOrEmpty(eventName))
+        {
+            error = ErrorMessages.MissingField("event_name");
+            return false;
+        }
+
+        if (string.IsNullOrWhiteSpace(customerId))
+        {
+            error = ErrorMessages.MissingField("external_customer_id");
+            return false;
+        }
+
+        if (customerId.Length > MaxIdLength || eventId?.Length > MaxIdLength)
+        {
+            error = $"Invalid field: external_customer_id and event_id hold at most {MaxIdLength} characters";
+            return false;
+        }
+
+        var now = time.GetUtcNow();
+        DateTime timestamp;
+        var timestampGiven = !string.IsNullOrEmpty(timestampText);
+        if (timestampGiven)
+        {
+            if (!DateTimeOffset.TryParseExact(timestampText, TimestampFormats, CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsedTime))
+            {
+                error = $"Invalid timestamp '{timestampText}': use ISO 8601, e.g. 2025-08-22T07:05:49.441Z";
+                return false;
+            }
+
+            if (parsedTime > now + MaxFutureSkew)
+            {
+                error = $"Invalid timestamp '{timestampText}': more than 5 minutes in the future";
+                return false;
+            }
+
+            timestamp = ToMicroseconds(parsedTime.UtcDateTime);
+        }
+        else
+        {
+            timestamp = ToMicroseconds(now.UtcDateTime);
+        }
+
+        var properties = default(JsonElement);
+        if (json.TryGetProperty("properties", out var propertiesValue) && propertiesValue.ValueKind != JsonValueKind.Null)
+        {
+            if (propertiesValue.ValueKind != JsonValueKind.Object)
+            {
+                error = "Invalid field: properties must be an object";
+                return false;
+            }
+
+            properties = propertiesValue;
+        }
+
+        var features = catalog.FeaturesFor(eventName);
+        if (features.IsEmpty)
+        {
+            error = ErrorMessages.EventNameNotFound(eventName);
+            return false;
+        }
+
+        foreach (var feature in features)
+        {
+            if (!PropertyReader.TryRead(properties, feature, out _, out var propertyError))
+            {
+                error = propertyError!;
+                return false;
+            }
+        }
+
+        var eventIdGiven = !string.IsNullOrEmpty(eventId);
+        parsed = new ParsedEvent(customerId, new IngestEvent(
+            eventIdGiven ? eventId! : Ids.New("event", time),
+            eventName,
+            timestamp,
+            string.IsNullOrEmpty(source) ? null : source,
+            properties.ValueKind == JsonValueKind.Object ? properties.GetRawText() : "{}",
+            EventFingerprint.Compute(eventName, properties, timestampGiven ? timestamp : null),
+            eventIdGiven));
+        error = "";
+        return true;
+    }
+
+    /// <summary>PostgreSQL keeps microseconds: cut there, so a replayed event equals the one first counted.</summary>
+    private static DateTime ToMicroseconds(DateTime utc) => new(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
+
+    private static bool TryString(JsonElement json, string name, out string? value, out string error)
+    {
+        value = null;
+        error = "";
+        if (!json.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            error = $"Invalid field: {name} must be a string";
+            return false;
+        }
+
+        value = element.GetString();
+        return true;
+    }
+}
