@@ -27,57 +27,57 @@ public static class SiloHosting
     /// </summary>
     public static IHostApplicationBuilder AddFlexpriceSilo(this IHostApplicationBuilder builder)
     {
-        var configuration = builder.Configuration;
-        var connectionString = configuration.PostgresConnectionString();
-
         // Registered before the silo so that it starts first: the providers read their queries at start.
         builder.Services.AddHostedService<DatabaseStartup>();
-        builder.Services.AddFlexpriceGrainServices(connectionString, configuration);
+        builder.Services.AddFlexpriceGrainServices();
 
+        // Every setting is read when the container resolves it, not now, so that hosts that add
+        // configuration late (tests, WebApplicationFactory) are honoured.
         builder.UseOrleans(silo =>
         {
-            silo.Configure<ClusterOptions>(options =>
+            silo.Services.AddOptions<ClusterOptions>().Configure<IConfiguration>((options, configuration) =>
             {
                 options.ClusterId = configuration["Orleans:ClusterId"] ?? "flexprice";
                 options.ServiceId = configuration["Orleans:ServiceId"] ?? "flexprice";
             });
-            silo.UseAdoNetClustering(options =>
+            silo.Services.AddOptions<EndpointOptions>().Configure<IConfiguration>((options, configuration) =>
             {
-                options.Invariant = AdoNetInvariant;
-                options.ConnectionString = connectionString;
+                var advertised = configuration["Orleans:AdvertisedIP"] is { Length: > 0 } ip ? IPAddress.Parse(ip) : IPAddress.Loopback;
+                options.AdvertisedIPAddress = advertised;
+                options.SiloPort = configuration.GetValue("Orleans:SiloPort", 11111);
+                options.GatewayPort = configuration.GetValue("Orleans:GatewayPort", 30000);
+                if (configuration.GetValue("Orleans:ListenOnAnyHostAddress", false))
+                {
+                    options.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, options.SiloPort);
+                    options.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, options.GatewayPort);
+                }
             });
-            var advertised = configuration["Orleans:AdvertisedIP"] is { Length: > 0 } ip ? IPAddress.Parse(ip) : IPAddress.Loopback;
-            silo.ConfigureEndpoints(
-                advertised,
-                configuration.GetValue("Orleans:SiloPort", 11111),
-                configuration.GetValue("Orleans:GatewayPort", 30000),
-                listenOnAnyHostAddress: configuration.GetValue("Orleans:ListenOnAnyHostAddress", false));
-            silo.AddFlexpriceGrainStorage(connectionString);
+            silo.UseAdoNetClustering(options => options.Configure<IConfiguration>((o, configuration) =>
+            {
+                o.Invariant = AdoNetInvariant;
+                o.ConnectionString = configuration.PostgresConnectionString();
+            }));
+            silo.AddFlexpriceGrainStorage();
         });
         return builder;
     }
 
-    /// <summary>The grain storage for customer checkpoints (ADO.NET, PostgreSQL).</summary>
-    public static ISiloBuilder AddFlexpriceGrainStorage(this ISiloBuilder silo, string connectionString) =>
-        silo.AddAdoNetGrainStorage(StorageNames.Checkpoints, options =>
+    /// <summary>The grain storage for customer checkpoints (ADO.NET, PostgreSQL, <c>ConnectionStrings:Postgres</c>).</summary>
+    public static ISiloBuilder AddFlexpriceGrainStorage(this ISiloBuilder silo) =>
+        silo.AddAdoNetGrainStorage(StorageNames.Checkpoints, options => options.Configure<IConfiguration>((o, configuration) =>
         {
-            options.Invariant = AdoNetInvariant;
-            options.ConnectionString = connectionString;
-        });
+            o.Invariant = AdoNetInvariant;
+            o.ConnectionString = configuration.PostgresConnectionString();
+        }));
 
     /// <summary>What the grains need from the container: the database, the stores, options and a clock.</summary>
-    public static IServiceCollection AddFlexpriceGrainServices(this IServiceCollection services, string connectionString, IConfiguration? configuration = null)
+    public static IServiceCollection AddFlexpriceGrainServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(_ => FlexpriceDatabase.Create(connectionString));
+        services.TryAddSingleton(sp => FlexpriceDatabase.Create(sp.GetRequiredService<IConfiguration>().PostgresConnectionString()));
         services.TryAddSingleton<EventLog>();
         services.TryAddSingleton<CatalogStore>();
-        var options = services.AddOptions<CustomerGrainOptions>();
-        if (configuration is not null)
-        {
-            options.Bind(configuration.GetSection("CustomerGrain"));
-        }
-
+        services.AddOptions<CustomerGrainOptions>().BindConfiguration("CustomerGrain");
         return services;
     }
 }
