@@ -33,7 +33,7 @@ public static class CustomerKey
 }
 
 /// <summary>Liveness of the cluster: a call that any silo can answer.</summary>
-public interface IPingGrain : IGrainWithIntegerKey
+public interface IHealthGrain : IGrainWithIntegerKey
 {
     Task<DateTimeOffset> Ping();
 }

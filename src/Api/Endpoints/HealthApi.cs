@@ -36,7 +36,7 @@ public static class HealthApi
 
         try
         {
-            await grains.GetGrain<IPingGrain>(0).Ping().WaitAsync(timeout.Token);
+            await grains.GetGrain<IHealthGrain>(0).Ping().WaitAsync(timeout.Token);
         }
         catch (Exception ex)
         {

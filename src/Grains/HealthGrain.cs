@@ -3,7 +3,7 @@ using Orleans.Concurrency;
 namespace Flexprice.Grains;
 
 [StatelessWorker]
-public sealed class PingGrain(TimeProvider time) : Grain, IPingGrain
+public sealed class HealthGrain(TimeProvider time) : Grain, IHealthGrain
 {
     public Task<DateTimeOffset> Ping() => Task.FromResult(time.GetUtcNow());
 }
