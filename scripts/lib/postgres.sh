@@ -38,10 +38,11 @@ pg_find_bin() {
     dirs+=("$(dirname "$(readlink -f "$candidate")")")
   fi
   while IFS= read -r dir; do dirs+=("$dir"); done < <(
-    for dir in /usr/lib/postgresql/*/bin; do [[ -d "$dir" ]] && echo "$dir"; done | sort -t/ -k4,4 -rn)
+    for dir in /usr/lib/postgresql/*/bin; do if [[ -d "$dir" ]]; then echo "$dir"; fi; done | sort -V -r)
   for dir in "${dirs[@]}"; do
     [[ -x "$dir/initdb" && -x "$dir/pg_ctl" && -x "$dir/psql" ]] || continue
-    ver="$("$dir/pg_ctl" --version 2>/dev/null | sed -nE 's/.* ([0-9]+)(\.[0-9]+)?.*/\1/p')"
+    # "pg_ctl (PostgreSQL) 15.18 (Debian ...)": the first number is the major version.
+    ver="$("$dir/pg_ctl" --version 2>/dev/null | sed -nE 's/^[^0-9]*([0-9]+).*/\1/p')"
     if [[ -n "$want" && "$ver" != "$want" ]]; then continue; fi
     PG_BIN="$dir"
     return 0
@@ -178,8 +179,9 @@ pg_cluster_start() {
   fi
   pg_pick_user "$data" || return 1
 
-  if [[ $EUID -eq 0 ]]; then
-    # Only our own directory changes hands; an existing data dir already belongs to its owner.
+  if [[ $EUID -eq 0 && "$(stat -c %U "$dir")" != "$PG_CLUSTER_USER" && -z "$(ls -A "$dir")" ]]; then
+    # Hand over the cluster's own (new, empty) directory, never one that already holds something:
+    # FLEXPRICE_PG_DIR might point at a shared place.
     chown "$PG_CLUSTER_USER:" "$dir" || return 1
   fi
   pg_check_reachable "$dir" || return 1
@@ -187,7 +189,7 @@ pg_cluster_start() {
 
   if [[ ! -f "$data/PG_VERSION" ]]; then
     pg_say "initialising a new cluster in $data ($("$PG_BIN/pg_ctl" --version))"
-    if ! pg_as_owner "$PG_BIN/initdb" -D "$data" --auth=trust -U postgres --encoding=UTF8 --locale=C.UTF-8 \
+    if ! pg_as_owner "$PG_BIN/initdb" -D "$data" --auth=trust -U postgres --encoding=UTF8 --no-locale \
       >"$dir/initdb.log" 2>&1; then
       cat "$dir/initdb.log" >&2
       pg_die "initdb failed (log above)"
@@ -209,9 +211,9 @@ pg_cluster_start() {
     PG_CLUSTER_STARTED=0
   else
     if [[ $running -eq 2 ]]; then
-      # Left behind by a crash, and its PID now belongs to another process of the same user: the
-      # one case PostgreSQL itself cannot tell from a running postmaster. (Other stale pid files
-      # we leave to PostgreSQL, which also checks for orphaned backends before reusing the dir.)
+      # Left behind by a crash, and its PID is now a zombie or another process of the same user:
+      # the cases PostgreSQL itself takes for a live postmaster. (Other stale pid files we leave to
+      # PostgreSQL, which also checks for orphaned backends before reusing the data directory.)
       pg_say "removing stale lock files of dead postmaster $pid"
       pg_as_owner rm -f "$data/postmaster.pid" || return 1
       local lock
