@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Messaging;
 using Orleans.Runtime;
-using Orleans.TestingHost;
 using static Flexprice.Tests.Persistence.OrleansDb;
 
 namespace Flexprice.Tests.Persistence;
