@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Messaging;
 using Orleans.Runtime;
-using Orleans.TestingHost;
 using static Flexprice.Tests.Persistence.OrleansDb;
 
 namespace Flexprice.Tests.Persistence;
@@ -13,19 +11,16 @@ namespace Flexprice.Tests.Persistence;
 /// A live TestingHost cluster over Microsoft.Orleans.Clustering.AdoNet and our schema
 /// (contract §4 and §6 "Clustering").
 /// </summary>
-public sealed class ClusteringTests(ClusteringClusterFixture fixture) : IClassFixture<ClusteringClusterFixture>
+public sealed class ClusteringTests(ClusteringClusterFixture fixture) : ClusterTestBase(fixture), IClassFixture<ClusteringClusterFixture>
 {
-    private const int Active = 3;
-    private const int Dead = 6;
-
     [Fact]
     public void Silos_starting_together_create_one_version_row_and_all_become_active()
     {
-        Assert.Equal(1L, fixture.VersionRowsAfterStart);
-        Assert.Equal(Enumerable.Repeat(Active, ClusteringClusterFixture.InitialSilos), fixture.StatusesAfterStart);
+        Assert.Equal(1L, Fixture.VersionRowsAfterStart);
+        Assert.Equal(Enumerable.Repeat(Active, ClusteringClusterFixture.InitialSilos), Fixture.StatusesAfterStart);
 
         // Each silo inserts itself (Joining) and updates itself (Active): one bump each.
-        Assert.Equal(2 * ClusteringClusterFixture.InitialSilos, fixture.VersionAfterStart);
+        Assert.Equal(2 * ClusteringClusterFixture.InitialSilos, Fixture.VersionAfterStart);
     }
 
     [Fact]
@@ -33,12 +28,12 @@ public sealed class ClusteringTests(ClusteringClusterFixture fixture) : IClassFi
     {
         var key = Guid.NewGuid();
 
-        var reply = await fixture.Cluster.Client.GetGrain<IPingGrain>(key).Ping();
+        var reply = await Fixture.Cluster.Client.GetGrain<IPingGrain>(key).Ping();
 
         Assert.Equal(key.ToString(), reply);
-        var gateways = await fixture.Cluster.Client.ServiceProvider.GetRequiredService<IGatewayListProvider>().GetGateways();
+        var gateways = await Fixture.Cluster.Client.ServiceProvider.GetRequiredService<IGatewayListProvider>().GetGateways();
         // The handles' gateway addresses carry generation 0; the table carries the real one.
-        var activeGateways = fixture.Cluster.GetActiveSilos().Select(s => s.GatewayAddress.Endpoint.ToString());
+        var activeGateways = Fixture.Cluster.GetActiveSilos().Select(s => s.GatewayAddress.Endpoint.ToString());
         Assert.Equal(activeGateways.Order(), gateways.Select(g => $"{g.Host}:{g.Port}").Order());
         Assert.All(gateways, g => Assert.Equal("gwy.tcp", g.Scheme));
     }
@@ -46,7 +41,7 @@ public sealed class ClusteringTests(ClusteringClusterFixture fixture) : IClassFi
     [Fact]
     public async Task Provider_reads_every_silo_with_the_table_version_as_etag_and_utc_times()
     {
-        var table = fixture.Cluster.GetSiloServiceProvider(AnySilo()).GetRequiredService<IMembershipTable>();
+        var table = Fixture.Cluster.GetSiloServiceProvider(AnySilo()).GetRequiredService<IMembershipTable>();
         var dbVersion = await TableVersion();
 
         var data = await table.ReadAllAsync();
@@ -54,7 +49,7 @@ public sealed class ClusteringTests(ClusteringClusterFixture fixture) : IClassFi
         Assert.Equal(dbVersion, data.Version.Version);
         Assert.Equal(dbVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), data.Version.VersionEtag);
         Assert.All(data.Members, m => Assert.Equal(data.Version.VersionEtag, m.Item2));
-        foreach (var silo in fixture.Cluster.GetActiveSilos())
+        foreach (var silo in Fixture.Cluster.GetActiveSilos())
         {
             var (entry, _) = Assert.Single(data.Members, m => m.Item1.SiloAddress.Equals(silo.SiloAddress));
             Assert.Equal(SiloStatus.Active, entry.Status);
@@ -86,12 +81,12 @@ public sealed class ClusteringTests(ClusteringClusterFixture fixture) : IClassFi
     [Fact]
     public async Task Graceful_stop_marks_the_silo_dead_and_drops_it_from_the_gateway_list()
     {
-        var silo = await fixture.Cluster.StartAdditionalSiloAsync();
+        var silo = await Fixture.Cluster.StartAdditionalSiloAsync();
         Assert.Equal(Active, await StatusOf(silo.SiloAddress));
         Assert.Contains(silo.SiloAddress.Endpoint.Address + ":" + silo.GatewayAddress.Endpoint.Port, await GatewayRows());
         var versionBefore = await TableVersion();
 
-        await fixture.Cluster.StopSiloAsync(silo);
+        await Fixture.Cluster.StopSiloAsync(silo);
 
         Assert.Equal(Dead, await StatusOf(silo.SiloAddress));
         Assert.DoesNotContain(silo.SiloAddress.Endpoint.Address + ":" + silo.GatewayAddress.Endpoint.Port, await GatewayRows());
@@ -99,93 +94,48 @@ public sealed class ClusteringTests(ClusteringClusterFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task Killed_silo_ends_up_dead()
+    public async Task Provider_inserts_at_the_read_version_rejects_stale_ones_and_cleans_up_only_old_dead_rows()
     {
-        var silo = await fixture.Cluster.StartAdditionalSiloAsync();
-        Assert.Equal(Active, await StatusOf(silo.SiloAddress));
-
-        // In-process "kill" is an ungraceful stop: the silo still marks itself Dead.
-        await fixture.Cluster.KillSiloAsync(silo);
-
-        Assert.Equal(Dead, await WaitForStatus(silo.SiloAddress, Dead));
-    }
-
-    [Fact]
-    public async Task Unresponsive_silo_is_suspected_by_another_silo_and_declared_dead()
-    {
-        // A row for a silo that never answers: what a crashed process leaves behind. The live
-        // silos probe it, record suspicions and declare it Dead, all through UpdateMembershipKey.
-        var phantom = SiloAddress.New(IPAddress.Loopback, FreePort(), SiloAddress.AllocateNewGeneration());
-        Assert.True(await InsertActivePhantom(phantom), "Could not insert the phantom silo row.");
-
-        Assert.Equal(Dead, await WaitForStatus(phantom, Dead));
-
-        var row = Assert.Single(await SiloRows(phantom));
-        var suspicions = ((string?)row["suspecttimes"] ?? string.Empty).Split('|', StringSplitOptions.RemoveEmptyEntries);
-        var suspecters = suspicions.Select(s => SiloAddress.FromParsableString(s.Split(',')[0])).ToList();
-        Assert.NotEmpty(suspecters);
-        Assert.All(suspecters, s => Assert.Contains(s, fixture.Cluster.GetActiveSilos().Select(a => a.SiloAddress)));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private async Task<bool> InsertActivePhantom(SiloAddress silo)
-    {
-        var insert = await QueryTextAsync("InsertMembershipKey");
-        for (var attempt = 0; attempt < 10; attempt++)
+        var table = Fixture.Cluster.GetSiloServiceProvider(AnySilo()).GetRequiredService<IMembershipTable>();
+        var old = DateTime.UtcNow.AddHours(-2);
+        var phantom = new MembershipEntry
         {
-            var now = DateTime.UtcNow;
-            var inserted = await ScalarAsync<bool>(
-                insert,
-                Text("DeploymentId", fixture.ClusterId), AnsiText("Address", silo.Endpoint.Address.ToString()),
-                Int("Port", silo.Endpoint.Port), Int("Generation", silo.Generation), Text("SiloName", "phantom"),
-                Text("HostName", "nowhere"), Int("Status", Active), Int("ProxyPort", 0),
-                Utc("StartTime", now), Utc("IAmAliveTime", now), Int("Version", await TableVersion()));
-            if (inserted)
-            {
-                return true;
-            }
+            SiloAddress = SiloAddress.New(IPAddress.Loopback, FreePort(), SiloAddress.AllocateNewGeneration()),
+            Status = SiloStatus.Dead,
+            SiloName = "defunct",
+            HostName = "nowhere",
+            ProxyPort = 0,
+            StartTime = old,
+            IAmAliveTime = old,
+        };
+
+        var inserted = false;
+        TableVersion? readVersion = null;
+        for (var attempt = 0; attempt < 10 && !inserted; attempt++)
+        {
+            readVersion = (await table.ReadAllAsync()).Version;
+            inserted = await table.InsertRowAsync(phantom, readVersion.Next());
         }
 
-        return false;
-    }
-
-    private async Task<int?> WaitForStatus(SiloAddress silo, int status)
-    {
-        var clock = Stopwatch.StartNew();
-        var current = await StatusOf(silo);
-        while (current != status && clock.Elapsed < TimeSpan.FromSeconds(30))
+        Assert.True(inserted);
+        Assert.Equal(readVersion!.Version + 1, await TableVersion());
+        var stale = new MembershipEntry
         {
-            await Task.Delay(100);
-            current = await StatusOf(silo);
-        }
+            SiloAddress = SiloAddress.New(IPAddress.Loopback, FreePort(), SiloAddress.AllocateNewGeneration()),
+            Status = SiloStatus.Dead,
+            SiloName = "stale",
+            HostName = "nowhere",
+            StartTime = old,
+            IAmAliveTime = old,
+        };
+        Assert.False(await table.InsertRowAsync(stale, readVersion.Next()));
+        var versionBeforeCleanup = await TableVersion();
 
-        return current;
+        await table.CleanupDefunctSiloEntriesAsync(DateTimeOffset.UtcNow.AddMinutes(-30));
+
+        Assert.Empty(await SiloRows(phantom.SiloAddress));
+        Assert.Empty(await SiloRows(stale.SiloAddress));
+        Assert.All(Fixture.Cluster.GetActiveSilos(), s => Assert.Single(SiloRows(s.SiloAddress).GetAwaiter().GetResult()));
+        Assert.Equal(versionBeforeCleanup, await TableVersion());
     }
-
-    private SiloAddress AnySilo() => fixture.Cluster.GetActiveSilos().First().SiloAddress;
-
-    private async Task<int> TableVersion() => await ScalarAsync<int>(
-        "SELECT version FROM orleansmembershipversion WHERE deploymentid = @d", Text("d", fixture.ClusterId));
-
-    private async Task<List<Dictionary<string, object?>>> SiloRows(SiloAddress silo) => await RowsAsync(
-        "SELECT status, suspecttimes, iamalivetime FROM orleansmembership WHERE deploymentid = @d AND address = @a AND port = @p AND generation = @g",
-        Text("d", fixture.ClusterId), Text("a", silo.Endpoint.Address.ToString()), Int("p", silo.Endpoint.Port), Int("g", silo.Generation));
-
-    private async Task<int?> StatusOf(SiloAddress silo) => (int?)(await SiloRows(silo)).SingleOrDefault()?["status"];
-
-    private async Task<(DateTime Alive, int Version)> AliveAndVersion(SiloAddress silo)
-    {
-        var row = Assert.Single(await SiloRows(silo));
-        return ((DateTime)row["iamalivetime"]!, await TableVersion());
-    }
-
-    private async Task<List<string>> GatewayRows() =>
-        (await RowsAsync(await QueryTextAsync("GatewaysQueryKey"), Text("DeploymentId", fixture.ClusterId), Int("Status", Active)))
-        .Select(r => $"{r["address"]}:{r["proxyport"]}").ToList();
 }

@@ -217,7 +217,7 @@ public sealed class GrainStorageTests(GrainStorageClusterFixture fixture) : ICla
     }
 
     [Fact]
-    public async Task Hex_looking_string_keys_42_and_042_share_one_integer_row()
+    public async Task Hex_looking_string_keys_with_and_without_a_leading_zero_share_one_row()
     {
         // Contract §3 "identity flaws": like "42" and "042", both keys parse as the same hex int64.
         // A random value keeps the row unique to this test run.
