@@ -9,6 +9,8 @@ using Flexprice.Silo;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddFlexpriceSilo();
+// Flexprice's own cap on request bodies; a bulk of 1000 events fits with room to spare.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 32 * 1024 * 1024);
 builder.Services.AddSingleton<IngestionService>();
 builder.Services.ConfigureHttpJsonOptions(options =>
 {

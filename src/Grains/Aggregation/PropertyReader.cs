@@ -13,6 +13,12 @@ public readonly record struct AggregationInput(decimal Number, string? Text, str
 /// </summary>
 public static class PropertyReader
 {
+    /// <summary>
+    /// The largest magnitude SUM and MAX accept. Far beyond any real quantity, and small enough that
+    /// no customer's running sum can overflow <see cref="decimal"/> (that would take 10^8 such events).
+    /// </summary>
+    public const decimal MaxMagnitude = 100_000_000_000_000_000_000m;
+
     /// <summary>Reads the feature's input; on failure <paramref name="error"/> says why, in words for the client.</summary>
     public static bool TryRead(JsonElement properties, FeatureDefinition feature, out AggregationInput input, out string? error)
     {
@@ -33,13 +39,13 @@ public static class PropertyReader
         switch (feature.Aggregation)
         {
             case AggregationType.Sum or AggregationType.Max:
-                if (TryReadNumber(value, out var number))
+                if (TryReadNumber(value, out var number) && Math.Abs(number) <= MaxMagnitude)
                 {
                     input = new AggregationInput(number, null, null);
                     return true;
                 }
 
-                error = $"Property '{field}' must be a number or a numeric string for feature '{feature.Name}' ({feature.Aggregation.ToWireName()} aggregation)";
+                error = $"Property '{field}' must be a number or a numeric string, at most 1e20 in magnitude, for feature '{feature.Name}' ({feature.Aggregation.ToWireName()} aggregation)";
                 return false;
 
             case AggregationType.Latest:
