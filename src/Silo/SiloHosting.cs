@@ -1,5 +1,6 @@
 using System.Net;
 using Flexprice.Grains;
+using Flexprice.Grains.State;
 using Flexprice.Grains.Storage;
 using Flexprice.Silo.Schema;
 using Microsoft.Extensions.Configuration;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Serialization.Configuration;
 
 namespace Flexprice.Silo;
 
@@ -63,12 +65,22 @@ public static class SiloHosting
     }
 
     /// <summary>The grain storage for customer checkpoints (ADO.NET, PostgreSQL, <c>ConnectionStrings:Postgres</c>).</summary>
-    public static ISiloBuilder AddFlexpriceGrainStorage(this ISiloBuilder silo) =>
-        silo.AddAdoNetGrainStorage(StorageNames.Checkpoints, options => options.Configure<IConfiguration>((o, configuration) =>
+    public static ISiloBuilder AddFlexpriceGrainStorage(this ISiloBuilder silo)
+    {
+        // The storage's JSON serializer writes each object's .NET type name and, on reading, resolves
+        // only allow-listed names: without this a checkpoint is written but can never be read back,
+        // and the customer's grain fails to activate.
+        silo.Services.Configure<TypeManifestOptions>(options =>
+        {
+            options.AddAllowedType(typeof(CustomerUsageState));
+            options.AddAllowedType(typeof(FeatureAggregate));
+        });
+        return silo.AddAdoNetGrainStorage(StorageNames.Checkpoints, options => options.Configure<IConfiguration>((o, configuration) =>
         {
             o.Invariant = AdoNetInvariant;
             o.ConnectionString = configuration.PostgresConnectionString();
         }));
+    }
 
     /// <summary>What the grains need from the container: the database, the stores, options and a clock.</summary>
     public static IServiceCollection AddFlexpriceGrainServices(this IServiceCollection services)
