@@ -84,15 +84,19 @@ public sealed class CustomerGrain(
             appended = await AppendAsync(batch.Events, pending);
         }
 
+        var conflict = pending.Any(i => appended.Existing.TryGetValue(batch.Events[i].EventId, out var stored) && !stored.AsSpan().SequenceEqual(batch.Events[i].Fingerprint));
         foreach (var index in pending)
         {
             var e = batch.Events[index];
-            outcomes[index] = appended.Inserted.Contains(e.EventId) ? EventOutcome.Accepted
-                : appended.Existing.TryGetValue(e.EventId, out var stored) && !stored.AsSpan().SequenceEqual(e.Fingerprint) ? EventOutcome.Conflict
-                : EventOutcome.Duplicate;
+            outcomes[index] = appended.Existing.TryGetValue(e.EventId, out var stored)
+                ? stored.AsSpan().SequenceEqual(e.Fingerprint) ? EventOutcome.Duplicate : EventOutcome.Conflict
+                : appended.Inserted.Contains(e.EventId) ? EventOutcome.Accepted
+                // A conflict elsewhere stopped the statement: this new event would have been accepted
+                // (what Check answers). Otherwise another writer stored the id in the meantime.
+                : conflict ? EventOutcome.Accepted : EventOutcome.Duplicate;
         }
 
-        if (outcomes.Contains(EventOutcome.Conflict))
+        if (conflict)
         {
             // The statement stored nothing; the positions it was offered stay free.
             return new IngestResult(true, [.. outcomes]);
