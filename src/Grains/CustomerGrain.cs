@@ -103,21 +103,33 @@ public sealed class CustomerGrain(
         }
 
         var firstSeq = Usage.LastSeq + 1;
-        for (var k = 0; k < pending.Count; k++)
+        if (appended.LastExistingSeq >= firstSeq)
         {
-            var e = batch.Events[pending[k]];
-            if (appended.Inserted.Contains(e.EventId))
+            // Some of these ids were logged past what this activation has folded, by another
+            // activation: fold the log after our position, which holds its events and ours.
+            await CatchUpAsync(_catalog, CancellationToken.None);
+        }
+        else
+        {
+            for (var k = 0; k < pending.Count; k++)
             {
-                using var properties = JsonDocument.Parse(e.PropertiesJson);
-                Fold(firstSeq + k, e.EventName, e.Timestamp, properties.RootElement);
+                var e = batch.Events[pending[k]];
+                if (appended.Inserted.Contains(e.EventId))
+                {
+                    using var properties = JsonDocument.Parse(e.PropertiesJson);
+                    Fold(firstSeq + k, e.EventName, e.Timestamp, properties.RootElement);
+                }
             }
 
-            _recent.Remember(e.EventId, e.Fingerprint);
+            Usage.LastSeq = firstSeq + pending.Count - 1;
+            SetThroughSeq();
+            _sinceCheckpoint += appended.Inserted.Count;
         }
 
-        Usage.LastSeq = firstSeq + pending.Count - 1;
-        SetThroughSeq();
-        _sinceCheckpoint += appended.Inserted.Count;
+        foreach (var index in pending)
+        {
+            _recent.Remember(batch.Events[index].EventId, batch.Events[index].Fingerprint);
+        }
         if (_sinceCheckpoint >= options.Value.CheckpointEveryEvents)
         {
             await CheckpointAsync(CancellationToken.None);

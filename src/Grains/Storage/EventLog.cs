@@ -11,8 +11,11 @@ public sealed record LoggedEvent(long Seq, string EventId, string EventName, Dat
 /// <summary>An event to append, at the customer log position the grain chose for it.</summary>
 public readonly record struct PendingEvent(long Seq, IngestEvent Event);
 
-/// <summary>What an append found: the ids it inserted, and the stored fingerprints of ids that already existed.</summary>
-public sealed record AppendResult(HashSet<string> Inserted, Dictionary<string, byte[]> Existing);
+/// <summary>
+/// What an append found: the ids it inserted, the stored fingerprints of ids that already existed,
+/// and the greatest log position among those (0 when none).
+/// </summary>
+public sealed record AppendResult(HashSet<string> Inserted, Dictionary<string, byte[]> Existing, long LastExistingSeq);
 
 /// <summary>
 /// The append-only event log (table <c>events</c>), the truth that grain state is a projection of.
@@ -32,7 +35,7 @@ public sealed class EventLog(FlexpriceDatabase database)
             SELECT * FROM unnest(@seqs, @ids, @names, @times, @sources, @properties, @fingerprints)
                 AS i(customer_seq, event_id, event_name, event_time, source, properties, fingerprint)
         ), existing AS (
-            SELECT e.event_id, e.fingerprint FROM events e
+            SELECT e.event_id, e.fingerprint, e.customer_seq FROM events e
             WHERE e.tenant_id = @tenant AND e.external_customer_id = @customer AND e.event_id = ANY(@ids)
         ), inserted AS (
             INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id,
@@ -45,9 +48,9 @@ public sealed class EventLog(FlexpriceDatabase database)
             ON CONFLICT (tenant_id, external_customer_id, event_id) DO NOTHING
             RETURNING event_id
         )
-        SELECT true, event_id, NULL::bytea FROM inserted
+        SELECT true, event_id, NULL::bytea, NULL::bigint FROM inserted
         UNION ALL
-        SELECT false, event_id, fingerprint FROM existing
+        SELECT false, event_id, fingerprint, customer_seq FROM existing
         """;
 
     public async Task<AppendResult> AppendAsync(
@@ -86,22 +89,25 @@ public sealed class EventLog(FlexpriceDatabase database)
         command.Parameters.Add(new NpgsqlParameter<string[]>("properties", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = properties });
         command.Parameters.Add(new NpgsqlParameter<byte[][]>("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = fingerprints });
 
-        var result = new AppendResult(new HashSet<string>(StringComparer.Ordinal), new Dictionary<string, byte[]>(StringComparer.Ordinal));
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        var existing = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        long lastExistingSeq = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var id = reader.GetString(1);
             if (reader.GetBoolean(0))
             {
-                result.Inserted.Add(id);
+                inserted.Add(id);
             }
             else
             {
-                result.Existing[id] = reader.GetFieldValue<byte[]>(2);
+                existing[id] = reader.GetFieldValue<byte[]>(2);
+                lastExistingSeq = Math.Max(lastExistingSeq, reader.GetInt64(3));
             }
         }
 
-        return result;
+        return new AppendResult(inserted, existing, lastExistingSeq);
     }
 
     /// <summary>The stored fingerprints of those of <paramref name="eventIds"/> already in the customer's log.</summary>
