@@ -64,6 +64,14 @@ public sealed class AggregatorTests
     }
 
     [Fact]
+    public void Sum_of_inputs_at_the_accepted_limit_does_not_overflow()
+    {
+        var value = Fold(AggregationType.Sum, [.. Enumerable.Repeat(Number(-PropertyReader.MaxMagnitude), 10_000)]);
+
+        Assert.Equal(-PropertyReader.MaxMagnitude * 10_000, value.Number);
+    }
+
+    [Fact]
     public void Max_of_negatives_is_the_greatest_negative_not_zero()
     {
         var value = Fold(AggregationType.Max, Number(-5m), Number(-2m), Number(-9m));

@@ -16,6 +16,8 @@ public sealed class PropertyReaderTests
     [InlineData("""{"value": "-0.75"}""", "-0.75")]
     [InlineData("""{"value": "1e3"}""", "1000")]
     [InlineData("""{"value": "12.50", "other": true}""", "12.50")]
+    [InlineData("""{"value": 1e20}""", "100000000000000000000")]
+    [InlineData("""{"value": "-1e20"}""", "-100000000000000000000")]
     public void Sum_and_max_accept_numbers_and_numeric_strings(string properties, string expected)
     {
         foreach (var type in new[] { AggregationType.Sum, AggregationType.Max })
@@ -40,14 +42,17 @@ public sealed class PropertyReaderTests
     [InlineData("""{"value": {"amount": 1}}""")]
     [InlineData("""{"value": [1]}""")]
     [InlineData("""{"value": 1e400}""")]
-    public void Sum_and_max_reject_what_is_not_a_number(string properties)
+    [InlineData("""{"value": 100000000000000000000.01}""")]
+    [InlineData("""{"value": -1e21}""")]
+    [InlineData("""{"value": "79228162514264337593543950335"}""")]
+    public void Sum_and_max_reject_what_is_not_a_number_within_1e20(string properties)
     {
         foreach (var type in new[] { AggregationType.Sum, AggregationType.Max })
         {
             var ok = PropertyReader.TryRead(Json(properties), Of(type), out _, out var error);
 
             Assert.False(ok);
-            Assert.Equal($"Property 'value' must be a number or a numeric string for feature '{type.ToWireName()}' ({type.ToWireName()} aggregation)", error);
+            Assert.Equal($"Property 'value' must be a number or a numeric string, at most 1e20 in magnitude, for feature '{type.ToWireName()}' ({type.ToWireName()} aggregation)", error);
         }
     }
 
