@@ -69,11 +69,12 @@ public sealed class CustomerGrain(
         {
             appended = await AppendAsync(batch.Events, pending);
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == EventLog.PositionTakenConstraint)
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             // Another activation of this customer (possible while a cluster's membership settles)
-            // wrote these log positions: read what it wrote, then try again after it.
-            logger.LogWarning("Customer {Tenant}/{Customer}: log position {Seq} taken by another writer; catching up", _tenantId, _externalId, Usage.LastSeq + 1);
+            // wrote after our position: read what it wrote, then decide again after it.
+            logger.LogWarning("Customer {Tenant}/{Customer}: another writer logged after position {Seq} ({Constraint}); catching up",
+                _tenantId, _externalId, Usage.LastSeq, ex.ConstraintName);
             await CatchUpAsync(_catalog, CancellationToken.None);
             (outcomes, pending) = Classify(batch.Events);
             if (outcomes.Contains(EventOutcome.Conflict) || pending.Count == 0)
@@ -90,20 +91,18 @@ public sealed class CustomerGrain(
             var e = batch.Events[index];
             outcomes[index] = appended.Existing.TryGetValue(e.EventId, out var stored)
                 ? stored.AsSpan().SequenceEqual(e.Fingerprint) ? EventOutcome.Duplicate : EventOutcome.Conflict
-                : appended.Inserted.Contains(e.EventId) ? EventOutcome.Accepted
-                // A conflict elsewhere stopped the statement: this new event would have been accepted
-                // (what Check answers). Otherwise another writer stored the id in the meantime.
-                : conflict ? EventOutcome.Accepted : EventOutcome.Duplicate;
+                // Not stored before: inserted now, or (when a conflict stopped the statement) what
+                // would have been, which is what Check answers.
+                : EventOutcome.Accepted;
         }
 
         if (conflict)
         {
-            // The statement stored nothing; the positions it was offered stay free.
+            // The statement stored nothing.
             return new IngestResult(true, [.. outcomes]);
         }
 
-        var firstSeq = Usage.LastSeq + 1;
-        if (appended.LastExistingSeq >= firstSeq)
+        if (appended.LastExistingSeq > Usage.LastSeq)
         {
             // Some of these ids were logged past what this activation has folded, by another
             // activation: fold the log after our position, which holds its events and ours.
@@ -111,17 +110,17 @@ public sealed class CustomerGrain(
         }
         else
         {
-            for (var k = 0; k < pending.Count; k++)
+            foreach (var index in pending)
             {
-                var e = batch.Events[pending[k]];
-                if (appended.Inserted.Contains(e.EventId))
+                var e = batch.Events[index];
+                if (appended.Inserted.TryGetValue(e.EventId, out var seq))
                 {
                     using var properties = JsonDocument.Parse(e.PropertiesJson);
-                    Fold(firstSeq + k, e.EventName, e.Timestamp, properties.RootElement);
+                    Fold(seq, e.EventName, e.Timestamp, properties.RootElement);
+                    Usage.LastSeq = Math.Max(Usage.LastSeq, seq);
                 }
             }
 
-            Usage.LastSeq = firstSeq + pending.Count - 1;
             SetThroughSeq();
             _sinceCheckpoint += appended.Inserted.Count;
         }
@@ -130,6 +129,7 @@ public sealed class CustomerGrain(
         {
             _recent.Remember(batch.Events[index].EventId, batch.Events[index].Fingerprint);
         }
+
         if (_sinceCheckpoint >= options.Value.CheckpointEveryEvents)
         {
             await CheckpointAsync(CancellationToken.None);
@@ -242,16 +242,8 @@ public sealed class CustomerGrain(
         static EventOutcome Same(byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b) ? EventOutcome.Duplicate : EventOutcome.Conflict;
     }
 
-    private Task<AppendResult> AppendAsync(ImmutableArray<IngestEvent> events, List<int> pending)
-    {
-        var rows = new PendingEvent[pending.Count];
-        for (var k = 0; k < pending.Count; k++)
-        {
-            rows[k] = new PendingEvent(Usage.LastSeq + 1 + k, events[pending[k]]);
-        }
-
-        return log.AppendAsync(_tenantId, _externalId, _customer!.Id, rows, time.GetUtcNow().UtcDateTime, CancellationToken.None);
-    }
+    private Task<AppendResult> AppendAsync(ImmutableArray<IngestEvent> events, List<int> pending) =>
+        log.AppendAsync(_tenantId, _externalId, _customer!.Id, [.. pending.Select(i => events[i])], Usage.LastSeq, time.GetUtcNow().UtcDateTime, CancellationToken.None);
 
     /// <summary>
     /// Brings every feature of <paramref name="snapshot"/> up to the end of the log: replays what

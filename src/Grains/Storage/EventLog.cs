@@ -8,56 +8,59 @@ namespace Flexprice.Grains.Storage;
 /// <summary>An event as the log holds it.</summary>
 public sealed record LoggedEvent(long Seq, string EventId, string EventName, DateTime Timestamp, string PropertiesJson, byte[] Fingerprint);
 
-/// <summary>An event to append, at the customer log position the grain chose for it.</summary>
-public readonly record struct PendingEvent(long Seq, IngestEvent Event);
-
 /// <summary>
-/// What an append found: the ids it inserted, the stored fingerprints of ids that already existed,
-/// and the greatest log position among those (0 when none).
+/// What an append found: the ids it inserted with the log positions they got, the stored
+/// fingerprints of ids that already existed, and the greatest log position among those (0 when none).
 /// </summary>
-public sealed record AppendResult(HashSet<string> Inserted, Dictionary<string, byte[]> Existing, long LastExistingSeq);
+public sealed record AppendResult(Dictionary<string, long> Inserted, Dictionary<string, byte[]> Existing, long LastExistingSeq);
 
 /// <summary>
 /// The append-only event log (table <c>events</c>), the truth that grain state is a projection of.
 /// Its unique key (tenant, external customer id, event id) is the idempotency key, so the database
 /// has the last word on duplicates; its primary key (tenant, external customer id, customer_seq)
-/// orders each customer's log and refuses a second writer of the same position.
+/// orders each customer's log.
 /// </summary>
 public sealed class EventLog(FlexpriceDatabase database)
 {
-    public const string PositionTakenConstraint = "events_pkey";
-
     // One statement, so one round trip and all-or-nothing: when any id is already stored with a
     // different fingerprint, nothing is inserted; otherwise the new ids are inserted and the
-    // existing ones reported, with their fingerprints, as duplicates.
+    // existing ones reported, with their fingerprints, as duplicates. Inserted rows take the
+    // positions right after @after with no gaps, so every position up to a writer's last is
+    // filled: a second writer that is behind always collides on the primary key (or, racing on
+    // the same id, on the idempotency key) and fails, instead of slipping an event in behind.
     private const string AppendSql = """
         WITH input AS (
-            SELECT * FROM unnest(@seqs, @ids, @names, @times, @sources, @properties, @fingerprints)
-                AS i(customer_seq, event_id, event_name, event_time, source, properties, fingerprint)
+            SELECT * FROM unnest(@ids, @names, @times, @sources, @properties, @fingerprints) WITH ORDINALITY
+                AS i(event_id, event_name, event_time, source, properties, fingerprint, ord)
         ), existing AS (
             SELECT e.event_id, e.fingerprint, e.customer_seq FROM events e
             WHERE e.tenant_id = @tenant AND e.external_customer_id = @customer AND e.event_id = ANY(@ids)
+        ), fresh AS (
+            SELECT i.*, @after + row_number() OVER (ORDER BY i.ord) AS customer_seq
+            FROM input i
+            WHERE NOT EXISTS (SELECT 1 FROM existing x WHERE x.event_id = i.event_id)
+              AND NOT EXISTS (SELECT 1 FROM existing x JOIN input j ON j.event_id = x.event_id WHERE x.fingerprint <> j.fingerprint)
         ), inserted AS (
             INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id,
                                 source, event_time, properties, fingerprint, ingested_at)
-            SELECT @tenant, @customer, i.customer_seq, i.event_id, i.event_name, @customer_id,
-                   i.source, i.event_time, i.properties::json, i.fingerprint, @now
-            FROM input i
-            WHERE NOT EXISTS (SELECT 1 FROM existing x JOIN input j ON j.event_id = x.event_id WHERE x.fingerprint <> j.fingerprint)
-              AND NOT EXISTS (SELECT 1 FROM existing x WHERE x.event_id = i.event_id)
-            ON CONFLICT (tenant_id, external_customer_id, event_id) DO NOTHING
-            RETURNING event_id
+            SELECT @tenant, @customer, f.customer_seq, f.event_id, f.event_name, @customer_id,
+                   f.source, f.event_time, f.properties::json, f.fingerprint, @now
+            FROM fresh f
+            RETURNING event_id, customer_seq
         )
-        SELECT true, event_id, NULL::bytea, NULL::bigint FROM inserted
+        SELECT true, event_id, NULL::bytea, customer_seq FROM inserted
         UNION ALL
         SELECT false, event_id, fingerprint, customer_seq FROM existing
         """;
 
+    /// <summary>
+    /// Appends the events (distinct ids) after log position <paramref name="afterSeq"/>. Throws a
+    /// unique violation when another writer holds those positions or races on an id.
+    /// </summary>
     public async Task<AppendResult> AppendAsync(
-        string tenantId, string externalCustomerId, string customerId, IReadOnlyList<PendingEvent> events, DateTime now, CancellationToken cancellationToken)
+        string tenantId, string externalCustomerId, string customerId, IReadOnlyList<IngestEvent> events, long afterSeq, DateTime now, CancellationToken cancellationToken)
     {
         var count = events.Count;
-        var seqs = new long[count];
         var ids = new string[count];
         var names = new string[count];
         var times = new DateTime[count];
@@ -66,8 +69,7 @@ public sealed class EventLog(FlexpriceDatabase database)
         var fingerprints = new byte[count][];
         for (var i = 0; i < count; i++)
         {
-            var (seq, e) = events[i];
-            seqs[i] = seq;
+            var e = events[i];
             ids[i] = e.EventId;
             names[i] = e.EventName;
             times[i] = e.Timestamp;
@@ -81,7 +83,7 @@ public sealed class EventLog(FlexpriceDatabase database)
         command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));
         command.Parameters.Add(new NpgsqlParameter<string>("customer_id", customerId));
         command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
-        command.Parameters.Add(new NpgsqlParameter<long[]>("seqs", seqs));
+        command.Parameters.Add(new NpgsqlParameter<long>("after", afterSeq));
         command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
         command.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = names });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]>("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = times });
@@ -89,7 +91,7 @@ public sealed class EventLog(FlexpriceDatabase database)
         command.Parameters.Add(new NpgsqlParameter<string[]>("properties", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = properties });
         command.Parameters.Add(new NpgsqlParameter<byte[][]>("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = fingerprints });
 
-        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        var inserted = new Dictionary<string, long>(StringComparer.Ordinal);
         var existing = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         long lastExistingSeq = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -98,7 +100,7 @@ public sealed class EventLog(FlexpriceDatabase database)
             var id = reader.GetString(1);
             if (reader.GetBoolean(0))
             {
-                inserted.Add(id);
+                inserted[id] = reader.GetInt64(3);
             }
             else
             {

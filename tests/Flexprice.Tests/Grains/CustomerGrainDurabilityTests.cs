@@ -156,6 +156,31 @@ public sealed class CustomerGrainDurabilityTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Log_positions_stay_dense_when_batches_mix_duplicates_and_new_events()
+    {
+        var (tenant, customer, _) = await SetUpAsync();
+        // More ids than the grain remembers (4), so the log, not memory, finds the duplicates.
+        for (var i = 0; i < 6; i++)
+        {
+            await tenant.IngestAsync(customer, Event($"old{i}", "api_call", $$"""{"tokens": {{i}}, "region": "eu"}"""));
+        }
+
+        var result = await tenant.IngestAsync(
+            customer,
+            Event("old0", "api_call", """{"tokens": 0, "region": "eu"}"""),
+            Event("new0", "api_call", """{"tokens": 10, "region": "eu"}"""),
+            Event("old1", "api_call", """{"tokens": 1, "region": "eu"}"""),
+            Event("new1", "api_call", """{"tokens": 11, "region": "eu"}"""));
+
+        Assert.Equal([EventOutcome.Duplicate, EventOutcome.Accepted, EventOutcome.Duplicate, EventOutcome.Accepted], result.Outcomes.ToArray());
+        Assert.Equal(7, await tenant.SeqOfAsync(customer, "new0"));
+        Assert.Equal(8, await tenant.SeqOfAsync(customer, "new1"));
+        // Every position up to the last is filled: a writer that is behind can only collide, never slip in.
+        Assert.Equal(8, await TestDatabase.ScalarAsync<long>(
+            "SELECT count(*) FROM events WHERE tenant_id = @t AND external_customer_id = @c AND customer_seq <= 8", ("t", tenant.Id), ("c", customer)));
+    }
+
+    [Fact]
     public async Task Second_writer_of_the_next_log_position_makes_the_grain_catch_up_and_retry()
     {
         var (tenant, customer, features) = await SetUpAsync();
