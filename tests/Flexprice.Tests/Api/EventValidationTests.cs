@@ -351,6 +351,22 @@ public sealed class EventValidationTests(ApiFactory api)
         Assert.Equal(12.5m, value.GetDecimal());
     }
 
+    [Fact]
+    public async Task Count_unique_treats_an_escaped_string_as_the_same_value()
+    {
+        using var tenant = await api.NewTenantAsync();
+        await tenant.CreateFeatureAsync("user.login", "COUNT_UNIQUE", "user_id", name: "users");
+        await tenant.CreateCustomerAsync("cust_1");
+
+        // The same user, as a JavaScript client and as Python's json.dumps (ensure_ascii) write it.
+        await (await tenant.PostJsonAsync("/v1/events", """{"event_name": "user.login", "external_customer_id": "cust_1", "properties": {"user_id": "José"}}"""))
+            .ReadJsonAsync(HttpStatusCode.Accepted);
+        await (await tenant.PostJsonAsync("/v1/events", """{"event_name": "user.login", "external_customer_id": "cust_1", "properties": {"user_id": "Jos\u00e9"}}"""))
+            .ReadJsonAsync(HttpStatusCode.Accepted);
+
+        Assert.Equal(1m, (await tenant.UsageAsync("cust_1"))["users"].GetProperty("value").GetDecimal());
+    }
+
     /// <summary>A fresh tenant with a COUNT feature "calls" over <c>api.calls</c> and a customer <c>cust_1</c>.</summary>
     private async Task<(TenantClient Tenant, JsonElement Feature)> TenantWithCountFeatureAsync()
     {
