@@ -16,7 +16,7 @@ public enum AggregationType
     /// <summary>Value of the event with the greatest timestamp; ties: the later ingested. Numbers or strings.</summary>
     Latest = 3,
 
-    /// <summary>Number of distinct values of the field, compared as their JSON text.</summary>
+    /// <summary>Number of distinct values of the field: strings compared by value, numbers and booleans by their JSON text.</summary>
     CountUnique = 4,
 }
 

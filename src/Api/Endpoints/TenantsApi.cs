@@ -8,6 +8,8 @@ namespace Flexprice.Api.Endpoints;
 /// <summary>Tenants and their API keys: <c>/v1/tenants</c>, <c>/v1/secrets/api/keys</c>.</summary>
 public static class TenantsApi
 {
+    public const string KeysNeedAdmin = "Only an admin API key can manage API keys";
+
     public static RouteGroupBuilder MapTenantsApi(this RouteGroupBuilder v1)
     {
         v1.MapPost("/tenants", CreateTenant)
@@ -23,20 +25,23 @@ public static class TenantsApi
 
         keys.MapPost("/", CreateKey)
             .WithName("CreateApiKey")
-            .WithSummary("Create an API key for the caller's tenant; the raw key is shown once")
+            .WithSummary("Create an API key for the caller's tenant (admin keys only); the raw key is shown once")
             .DocumentsBody<CreateApiKeyRequest>()
             .Produces<ApiKeyCreatedResponse>(StatusCodes.Status201Created)
-            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status403Forbidden);
 
         keys.MapGet("/", ListKeys)
             .WithName("ListApiKeys")
             .WithSummary("The tenant's API keys (never the raw keys)")
-            .Produces<ListResponse<ApiKeyResponse>>();
+            .Produces<ListResponse<ApiKeyResponse>>()
+            .Produces<ErrorResponse>(StatusCodes.Status403Forbidden);
 
         keys.MapDelete("/{id}", RevokeKey)
             .WithName("RevokeApiKey")
             .WithSummary("Revoke an API key; it is refused (401) from then on")
             .Produces(StatusCodes.Status204NoContent)
+            .Produces<ErrorResponse>(StatusCodes.Status403Forbidden)
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
 
         return v1;
@@ -67,6 +72,11 @@ public static class TenantsApi
 
     private static async Task<IResult> CreateKey(HttpContext http, CatalogStore store)
     {
+        if (!http.Caller().IsAdmin)
+        {
+            return Errors.Forbidden(KeysNeedAdmin);
+        }
+
         var (request, error) = await JsonBody.ReadAsync<CreateApiKeyRequest>(http.Request);
         if (request is null)
         {
@@ -85,6 +95,11 @@ public static class TenantsApi
 
     private static async Task<IResult> ListKeys(HttpContext http, CatalogStore store)
     {
+        if (!http.Caller().IsAdmin)
+        {
+            return Errors.Forbidden(KeysNeedAdmin);
+        }
+
         var keys = await store.ListApiKeysAsync(http.Caller().TenantId, http.RequestAborted);
         return TypedResults.Ok(new ListResponse<ApiKeyResponse>(
             [.. keys.Select(k => new ApiKeyResponse(k.Id, k.Name, k.DisplayId, k.IsAdmin, k.RevokedAt is null ? "active" : "revoked", k.CreatedAt, k.RevokedAt))],
@@ -93,6 +108,11 @@ public static class TenantsApi
 
     private static async Task<IResult> RevokeKey(HttpContext http, CatalogStore store, IGrainFactory grains, string id)
     {
+        if (!http.Caller().IsAdmin)
+        {
+            return Errors.Forbidden(KeysNeedAdmin);
+        }
+
         var hash = await store.RevokeApiKeyAsync(http.Caller().TenantId, id, http.RequestAborted);
         if (hash is null)
         {

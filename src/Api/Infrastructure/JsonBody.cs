@@ -15,7 +15,7 @@ public static class JsonBody
         try
         {
             var document = await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !HasOnlyValidStrings(document.RootElement))
             {
                 document.Dispose();
                 return (null, Errors.BadRequest(ErrorMessages.InvalidJson));
@@ -26,6 +26,48 @@ public static class JsonBody
         catch (JsonException)
         {
             return (null, Errors.BadRequest(ErrorMessages.InvalidJson));
+        }
+    }
+
+    /// <summary>
+    /// JSON may escape a lone surrogate (<c>"\ud800"</c>), which is no text: such a string cannot be
+    /// read, so the body is refused here, as malformed, rather than failing (500) wherever it is read.
+    /// </summary>
+    private static bool HasOnlyValidStrings(JsonElement element)
+    {
+        try
+        {
+            ReadEveryString(element);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        static void ReadEveryString(JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        _ = property.Name;
+                        ReadEveryString(property.Value);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        ReadEveryString(item);
+                    }
+
+                    break;
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    break;
+            }
         }
     }
 

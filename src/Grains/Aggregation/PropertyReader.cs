@@ -9,7 +9,7 @@ public readonly record struct AggregationInput(decimal Number, string? Text, str
 /// <summary>
 /// Reads the property a feature aggregates. The rules are the ingestion contract: SUM and MAX need a
 /// number or a numeric string; LATEST takes a number (kept as a decimal) or a string (kept as text);
-/// COUNT_UNIQUE takes any scalar, compared by its JSON text; COUNT reads nothing.
+/// COUNT_UNIQUE takes any scalar, strings compared by their value and numbers and booleans by their JSON text; COUNT reads nothing.
 /// </summary>
 public static class PropertyReader
 {
@@ -65,7 +65,15 @@ public static class PropertyReader
                 return false;
 
             case AggregationType.CountUnique:
-                if (value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
+                if (value.ValueKind is JsonValueKind.String)
+                {
+                    // The string's value, not its JSON spelling: "Jos\u00e9" (Python's json.dumps) is "José".
+                    // Quoted as in JSON text, so "1" stays apart from 1 and unescaped keys of earlier checkpoints still match.
+                    input = new AggregationInput(0m, null, $"\"{value.GetString()}\"");
+                    return true;
+                }
+
+                if (value.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
                 {
                     input = new AggregationInput(0m, null, value.GetRawText());
                     return true;

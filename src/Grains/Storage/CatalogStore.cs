@@ -24,7 +24,7 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
     /// <summary>Ensures the default tenant exists and holds <paramref name="rawKey"/> as an admin key (stored hashed).</summary>
     public async Task EnsureBootstrapKeyAsync(string rawKey, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = Now();
         await using var batch = database.DataSource.CreateBatch();
         batch.BatchCommands.Add(Command(
             "INSERT INTO tenants (id, name, created_at) VALUES (@id, 'default', @now) ON CONFLICT (id) DO NOTHING",
@@ -41,7 +41,7 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
 
     public async Task<(TenantRecord Tenant, IssuedApiKey Key)> CreateTenantAsync(string name, CancellationToken cancellationToken)
     {
-        var tenant = new TenantRecord(Ids.New("tenant", time), name, time.GetUtcNow().UtcDateTime);
+        var tenant = new TenantRecord(Ids.New("tenant", time), name, Now());
         var (key, raw) = NewKey(tenant.Id, "admin", isAdmin: true);
         await using var batch = database.DataSource.CreateBatch();
         batch.BatchCommands.Add(Command("INSERT INTO tenants (id, name, created_at) VALUES (@id, @name, @now)", ("id", tenant.Id), ("name", name), ("now", tenant.CreatedAt)));
@@ -78,7 +78,7 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
     {
         await using var command = database.DataSource.CreateCommand(
             "UPDATE api_keys SET revoked_at = coalesce(revoked_at, @now) WHERE tenant_id = @tenant AND id = @id RETURNING key_hash");
-        command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = time.GetUtcNow().UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = Now() });
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
         command.Parameters.Add(new NpgsqlParameter<string>("id", keyId));
         return await command.ExecuteScalarAsync(cancellationToken) as string;
@@ -98,7 +98,7 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
     public async Task<CustomerRecord?> CreateCustomerAsync(
         string tenantId, string externalId, string name, string? email, string? metadataJson, CancellationToken cancellationToken)
     {
-        var customer = new CustomerRecord(Ids.New("cust", time), tenantId, externalId, name, email, metadataJson, time.GetUtcNow().UtcDateTime);
+        var customer = new CustomerRecord(Ids.New("cust", time), tenantId, externalId, name, email, metadataJson, Now());
         await using var command = database.DataSource.CreateCommand("""
             INSERT INTO customers (id, tenant_id, external_id, name, email, metadata, created_at)
             VALUES (@id, @tenant, @external_id, @name, @email, @metadata::jsonb, @now)
@@ -181,7 +181,7 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
     {
         var created = new FeatureDefinition(
             Ids.New("feat", time), feature.Name, "metered", Ids.New("meter", time), feature.EventName,
-            feature.Aggregation, feature.Aggregation == AggregationType.Count ? null : feature.Field, feature.ResetUsage, time.GetUtcNow());
+            feature.Aggregation, feature.Aggregation == AggregationType.Count ? null : feature.Field, feature.ResetUsage, new DateTimeOffset(Now(), TimeSpan.Zero));
         await using var command = database.DataSource.CreateCommand("""
             INSERT INTO features (id, tenant_id, name, type, meter_id, event_name, aggregation_type, aggregation_field, reset_usage, created_at)
             VALUES (@id, @tenant, @name, @type, @meter_id, @event_name, @aggregation, @field, @reset_usage, @now)
@@ -209,10 +209,17 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
         return await reader.ReadAsync(cancellationToken) ? ReadCustomer(reader) : null;
     }
 
+    /// <summary>Now, cut to the microseconds PostgreSQL keeps, so a created record reads back exactly as it was answered.</summary>
+    private DateTime Now()
+    {
+        var utc = time.GetUtcNow().UtcDateTime;
+        return new DateTime(utc.Ticks - (utc.Ticks % 10), DateTimeKind.Utc);
+    }
+
     private (ApiKeyRecord Key, string Raw) NewKey(string tenantId, string name, bool isAdmin)
     {
         var raw = Ids.New("sk", time);
-        return (new ApiKeyRecord(Ids.New("key", time), tenantId, name, Ids.DisplayId(raw), isAdmin, time.GetUtcNow().UtcDateTime, null), raw);
+        return (new ApiKeyRecord(Ids.New("key", time), tenantId, name, Ids.DisplayId(raw), isAdmin, Now(), null), raw);
     }
 
     private static NpgsqlBatchCommand InsertKey(ApiKeyRecord key, string raw) => Command(

@@ -44,6 +44,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
+    /// <summary>A client that sends no API key.</summary>
+    public HttpClient AnonymousClient() => CreateClient();
+
     /// <summary>A client holding the bootstrap admin key of the default tenant.</summary>
     public HttpClient AdminClient() => ClientWithKey(BootstrapKey);
 
@@ -93,13 +96,51 @@ public sealed record TenantClient(string TenantId, string ApiKey, HttpClient Htt
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
         Http.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 
-    /// <summary>The customer's usage: feature name → value (number or string).</summary>
+    /// <summary>POSTs one event, serialised from an anonymous object whose property names are the wire names.</summary>
+    public Task<HttpResponseMessage> PostEventAsync(object body) => Http.PostAsJsonAsync("/v1/events", body);
+
+    /// <summary>POSTs <c>{"events": [...]}</c> to the bulk route.</summary>
+    public Task<HttpResponseMessage> PostBulkAsync(params object[] events) => Http.PostAsJsonAsync("/v1/events/bulk", new { events });
+
+    /// <summary>GET /v1/customers/{external_customer_id}/usage, the id escaped as a client would.</summary>
+    public Task<HttpResponseMessage> GetUsageAsync(string externalCustomerId) =>
+        Http.GetAsync($"/v1/customers/{Uri.EscapeDataString(externalCustomerId)}/usage");
+
+    /// <summary>The customer's usage: feature name → the feature's usage entry (<c>value</c>, <c>event_count</c>, …).</summary>
     public async Task<Dictionary<string, JsonElement>> UsageAsync(string externalCustomerId)
     {
-        var response = await Http.GetAsync($"/v1/customers/{Uri.EscapeDataString(externalCustomerId)}/usage");
-        response.EnsureSuccessStatusCode();
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var response = await GetUsageAsync(externalCustomerId);
+        var body = await response.ReadJsonAsync(HttpStatusCode.OK);
         return body.GetProperty("features").EnumerateArray().ToDictionary(f => f.GetProperty("feature_name").GetString()!, f => f.Clone());
+    }
+
+    /// <summary>The customer's usage as the raw response text: equal snapshots mean nothing was counted in between.</summary>
+    public async Task<string> UsageSnapshotAsync(string externalCustomerId)
+    {
+        var response = await GetUsageAsync(externalCustomerId);
+        await response.ReadJsonAsync(HttpStatusCode.OK);
+        return await response.Content.ReadAsStringAsync();
+    }
+}
+
+public static class HttpResponseAssertions
+{
+    /// <summary>Asserts the status (showing the body when it differs) and returns the JSON body.</summary>
+    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"Expected {(int)expected} {expected}, got {(int)response.StatusCode} {response.StatusCode}: {text}");
+        Assert.True(text.Length > 0, $"Expected a JSON body with {(int)expected}, got none");
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Asserts the spec's error shape: status, and a body that is exactly <c>{"error": message}</c>.</summary>
+    public static async Task AssertErrorAsync(this HttpResponseMessage response, HttpStatusCode expected, string message)
+    {
+        var body = await response.ReadJsonAsync(expected);
+        Assert.Equal(message, body.GetProperty("error").GetString());
+        Assert.Single(body.EnumerateObject());
     }
 }
 
