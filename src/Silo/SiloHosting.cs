@@ -1,5 +1,6 @@
 using System.Net;
 using Flexprice.Grains;
+using Flexprice.Grains.RateLimiting;
 using Flexprice.Grains.Storage;
 using Flexprice.Silo.Schema;
 using Microsoft.Extensions.Configuration;
@@ -78,6 +79,7 @@ public static class SiloHosting
         services.TryAddSingleton<EventLog>();
         services.TryAddSingleton<CatalogStore>();
         services.AddOptions<CustomerGrainOptions>().BindConfiguration("CustomerGrain");
+        services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits");
         return services;
     }
 }
