@@ -8,7 +8,7 @@ using Flexprice.Silo;
 // Content root at the binaries, so appsettings.json is found wherever the process starts.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-builder.AddFlexpriceSilo();
+builder.AddFlexpriceOrleans();
 builder.Services.AddSingleton<IngestionService>();
 builder.Services.AddSingleton<AuthFailureThrottle>();
 builder.Services.ConfigureHttpJsonOptions(options =>

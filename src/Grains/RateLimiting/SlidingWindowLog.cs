@@ -41,24 +41,23 @@ public sealed class SlidingWindowLog
         var nowTicks = Math.Max(now.UtcTicks, _count == 0 ? long.MinValue : Newest);
         Expire(nowTicks);
 
-        // A lowered limit: only the newest `limit` entries can still decide anything.
-        while (_count > limit)
-        {
-            Dequeue();
-        }
-
         var allowed = _count < limit;
         if (allowed)
         {
             Enqueue(nowTicks);
         }
 
-        var retryAfter = allowed ? TimeSpan.Zero : TimeSpan.FromTicks(Oldest + Window.Ticks - nowTicks);
+        // Refused: a request passes once the window holds limit − 1, i.e. when the entry that many places
+        // from the newest leaves it. (After a lowered limit the log may hold more than `limit`; nothing
+        // is dropped, so a limit raised again counts exactly what was accepted.)
+        var retryAfter = allowed ? TimeSpan.Zero : TimeSpan.FromTicks(At(_count - limit) + Window.Ticks - nowTicks);
         var resetAt = _count == 0 ? nowTicks : Newest + Window.Ticks;
-        return new RateLimitDecision(allowed, retryAfter, limit - _count, limit, new DateTimeOffset(resetAt, TimeSpan.Zero));
+        return new RateLimitDecision(allowed, retryAfter, Math.Max(0, limit - _count), limit, new DateTimeOffset(resetAt, TimeSpan.Zero));
     }
 
     private long Oldest => _ticks[_head];
+
+    private long At(int index) => _ticks[(_head + index) % _ticks.Length];
 
     private long Newest => _ticks[(_head + _count - 1) % _ticks.Length];
 
