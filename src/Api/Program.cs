@@ -8,10 +8,11 @@ using Flexprice.Silo;
 // Content root at the binaries, so appsettings.json is found wherever the process starts.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-builder.AddFlexpriceSilo();
+builder.AddFlexpriceOrleans();
 // Flexprice's own cap on request bodies; a bulk of 1000 events fits with room to spare.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 32 * 1024 * 1024);
 builder.Services.AddSingleton<IngestionService>();
+builder.Services.AddSingleton<AuthFailureThrottle>();
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

@@ -1,6 +1,7 @@
 using System.Net;
 using Flexprice.Grains;
 using Flexprice.Grains.State;
+using Flexprice.Grains.RateLimiting;
 using Flexprice.Grains.Storage;
 using Flexprice.Silo.Schema;
 using Microsoft.Extensions.Configuration;
@@ -22,6 +23,41 @@ public static class SiloHosting
         configuration.GetConnectionString("Postgres") is { Length: > 0 } value
             ? value
             : throw new InvalidOperationException("Set ConnectionStrings__Postgres (scripts/run starts a private PostgreSQL and sets it for you).");
+
+    /// <summary>
+    /// Joins this process to the cluster the way <c>Orleans:Mode</c> says: <c>silo</c> (the default) co-hosts
+    /// a silo; <c>client</c> is an Orleans client of the cluster's silos, found through ADO.NET clustering
+    /// in the same database (an API node in front of separate silos).
+    /// </summary>
+    public static IHostApplicationBuilder AddFlexpriceOrleans(this IHostApplicationBuilder builder) =>
+        string.Equals(builder.Configuration["Orleans:Mode"], "client", StringComparison.OrdinalIgnoreCase)
+            ? builder.AddFlexpriceClient()
+            : builder.AddFlexpriceSilo();
+
+    /// <summary>
+    /// An Orleans client of the cluster <c>Orleans:ClusterId</c>/<c>Orleans:ServiceId</c>, its gateways read
+    /// from the membership table. The silos apply the schema and the bootstrap key; the client waits for
+    /// them (up to <c>Orleans:ClientConnectTimeout</c>, 30 s) when it starts.
+    /// </summary>
+    public static IHostApplicationBuilder AddFlexpriceClient(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddFlexpriceGrainServices();
+        builder.UseOrleansClient(client =>
+        {
+            client.Services.AddOptions<ClusterOptions>().Configure<IConfiguration>((options, configuration) =>
+            {
+                options.ClusterId = configuration["Orleans:ClusterId"] ?? "flexprice";
+                options.ServiceId = configuration["Orleans:ServiceId"] ?? "flexprice";
+            });
+            client.UseAdoNetClustering(options => options.Configure<IConfiguration>((o, configuration) =>
+            {
+                o.Invariant = AdoNetInvariant;
+                o.ConnectionString = configuration.PostgresConnectionString();
+            }));
+            client.UseConnectionRetryFilter<ConnectUntilTimeout>();
+        });
+        return builder;
+    }
 
     /// <summary>
     /// Hosts a silo in this process. Configuration: <c>Orleans:ClusterId</c>, <c>Orleans:ServiceId</c>,
@@ -90,7 +126,26 @@ public static class SiloHosting
         services.TryAddSingleton<EventLog>();
         services.TryAddSingleton<CatalogStore>();
         services.AddOptions<CustomerGrainOptions>().BindConfiguration("CustomerGrain");
+        services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits");
         return services;
+    }
+}
+
+/// <summary>Keeps a client trying to reach a gateway while the silos start, for a bounded time.</summary>
+internal sealed class ConnectUntilTimeout(IConfiguration configuration, TimeProvider time) : IClientConnectionRetryFilter
+{
+    private DateTimeOffset? _deadline;
+
+    public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+    {
+        _deadline ??= time.GetUtcNow() + configuration.GetValue("Orleans:ClientConnectTimeout", TimeSpan.FromSeconds(30));
+        if (time.GetUtcNow() >= _deadline)
+        {
+            return false;
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+        return true;
     }
 }
 

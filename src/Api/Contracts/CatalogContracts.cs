@@ -27,9 +27,20 @@ public sealed record CreateTenantRequest(string Name);
 /// <param name="ApiKey">The new tenant's first admin key: shown once, store it now.</param>
 public sealed record TenantCreatedResponse(string Id, string Name, string ApiKey);
 
-public sealed record CreateApiKeyRequest(string Name);
+/// <summary>A key's own rate limits, requests per minute (1 to 1,000,000); a field left out or null means the configured default.</summary>
+public sealed record RateLimitsRequest(int? EventsPerMinute, int? BulkPerMinute);
+
+/// <param name="RateLimits">The key's own limits (admin keys only); left out: the defaults (the spec's 1000 and 100 per minute).</param>
+public sealed record CreateApiKeyRequest(string Name, RateLimitsRequest? RateLimits = null);
+
+/// <param name="RateLimits">Replaces the key's own limits; a field left out or null returns to the default.</param>
+public sealed record UpdateApiKeyRequest(RateLimitsRequest? RateLimits);
+
+/// <summary>A key's effective limits: requests per rolling minute on <c>POST /v1/events</c> and <c>POST /v1/events/bulk</c>.</summary>
+public sealed record RateLimitsResponse(int EventsPerMinute, int BulkPerMinute);
 
 /// <param name="ApiKey">The raw key: shown once, store it now.</param>
-public sealed record ApiKeyCreatedResponse(string Id, string Name, string ApiKey, string DisplayId, DateTime CreatedAt);
+public sealed record ApiKeyCreatedResponse(string Id, string Name, string ApiKey, string DisplayId, DateTime CreatedAt, RateLimitsResponse RateLimits);
 
-public sealed record ApiKeyResponse(string Id, string Name, string DisplayId, bool IsAdmin, string Status, DateTime CreatedAt, DateTime? RevokedAt);
+public sealed record ApiKeyResponse(
+    string Id, string Name, string DisplayId, bool IsAdmin, string Status, DateTime CreatedAt, DateTime? RevokedAt, RateLimitsResponse RateLimits);

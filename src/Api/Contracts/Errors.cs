@@ -12,6 +12,7 @@ public static class ErrorMessages
 {
     public const string InvalidJson = "Invalid JSON format";
     public const string InvalidApiKey = "Invalid or missing API key";
+    public const string RateLimitExceeded = "Rate limit exceeded. Try again later.";
     public const string StorageUnavailable = "The events could not be stored right now; nothing was acknowledged. Retry with the same event_id";
 
     public static string MissingField(string field) => $"Missing required field: {field}";

@@ -1,7 +1,9 @@
 using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
 using Flexprice.Grains;
+using Flexprice.Grains.RateLimiting;
 using Flexprice.Grains.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Flexprice.Api.Endpoints;
 
@@ -37,6 +39,15 @@ public static class TenantsApi
             .Produces<ListResponse<ApiKeyResponse>>()
             .Produces<ErrorResponse>(StatusCodes.Status403Forbidden);
 
+        keys.MapPatch("/{id}", UpdateKey)
+            .WithName("UpdateApiKey")
+            .WithSummary("Change a key's rate limits (admin keys only); the next request is held to them, on every API node")
+            .DocumentsBody<UpdateApiKeyRequest>()
+            .Produces<ApiKeyResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status403Forbidden)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+
         keys.MapDelete("/{id}", RevokeKey)
             .WithName("RevokeApiKey")
             .WithSummary("Revoke an API key; it is refused (401) from then on")
@@ -70,7 +81,7 @@ public static class TenantsApi
         return TypedResults.Created($"/v1/tenants/{tenant.Id}", new TenantCreatedResponse(tenant.Id, tenant.Name, key.RawKey));
     }
 
-    private static async Task<IResult> CreateKey(HttpContext http, CatalogStore store)
+    private static async Task<IResult> CreateKey(HttpContext http, CatalogStore store, IOptions<RateLimitOptions> rateLimits)
     {
         if (!http.Caller().IsAdmin)
         {
@@ -88,12 +99,19 @@ public static class TenantsApi
             return Errors.BadRequest(ErrorMessages.MissingField("name"));
         }
 
-        var issued = await store.CreateApiKeyAsync(http.Caller().TenantId, request.Name.Trim(), http.RequestAborted);
+        if (CheckRateLimits(http, request.RateLimits, out var overrides) is { } refused)
+        {
+            return refused;
+        }
+
+        var issued = await store.CreateApiKeyAsync(http.Caller().TenantId, request.Name.Trim(), overrides, http.RequestAborted);
         var key = issued.Key;
-        return TypedResults.Created($"/v1/secrets/api/keys/{key.Id}", new ApiKeyCreatedResponse(key.Id, key.Name, issued.RawKey, key.DisplayId, key.CreatedAt));
+        return TypedResults.Created(
+            $"/v1/secrets/api/keys/{key.Id}",
+            new ApiKeyCreatedResponse(key.Id, key.Name, issued.RawKey, key.DisplayId, key.CreatedAt, EffectiveLimits(key, rateLimits.Value)));
     }
 
-    private static async Task<IResult> ListKeys(HttpContext http, CatalogStore store)
+    private static async Task<IResult> ListKeys(HttpContext http, CatalogStore store, IOptions<RateLimitOptions> rateLimits)
     {
         if (!http.Caller().IsAdmin)
         {
@@ -102,8 +120,76 @@ public static class TenantsApi
 
         var keys = await store.ListApiKeysAsync(http.Caller().TenantId, http.RequestAborted);
         return TypedResults.Ok(new ListResponse<ApiKeyResponse>(
-            [.. keys.Select(k => new ApiKeyResponse(k.Id, k.Name, k.DisplayId, k.IsAdmin, k.RevokedAt is null ? "active" : "revoked", k.CreatedAt, k.RevokedAt))],
+            [.. keys.Select(k => ToResponse(k, rateLimits.Value))],
             new Pagination(keys.Length, keys.Length, 0)));
+    }
+
+    private static async Task<IResult> UpdateKey(HttpContext http, CatalogStore store, IGrainFactory grains, IOptions<RateLimitOptions> rateLimits, string id)
+    {
+        var (request, error) = await JsonBody.ReadAsync<UpdateApiKeyRequest>(http.Request);
+        if (request is null)
+        {
+            return error!;
+        }
+
+        var tenantId = http.Caller().TenantId;
+        if (request.RateLimits is null)
+        {
+            // Nothing to change: answer with the key as it is.
+            var current = await store.GetApiKeyAsync(tenantId, id, http.RequestAborted);
+            return current is null ? Errors.NotFound($"API key '{id}' not found") : TypedResults.Ok(ToResponse(current, rateLimits.Value));
+        }
+
+        if (CheckRateLimits(http, request.RateLimits, out var overrides) is { } refused)
+        {
+            return refused;
+        }
+
+        var updated = await store.SetApiKeyRateLimitsAsync(tenantId, id, overrides, http.RequestAborted);
+        if (updated is not { } found)
+        {
+            return Errors.NotFound($"API key '{id}' not found");
+        }
+
+        // The key grain carries the limits to every API node; the key's rate-limit grain keeps its
+        // window, so the new limit applies at once to the requests already counted.
+        await grains.GetGrain<IApiKeyGrain>(found.KeyHash).Invalidate();
+        return TypedResults.Ok(ToResponse(found.Key, rateLimits.Value));
+    }
+
+    /// <summary>Only admin keys set limits, each 1 to <see cref="RateLimitOptions.MaxPerMinute"/>; null when the request may go on.</summary>
+    private static IResult? CheckRateLimits(HttpContext http, RateLimitsRequest? request, out RateLimitOverrides overrides)
+    {
+        overrides = RateLimitOverrides.None;
+        if (request is null)
+        {
+            return null;
+        }
+
+        if (!http.Caller().IsAdmin)
+        {
+            return Errors.Forbidden("Only an admin API key can set rate limits");
+        }
+
+        foreach (var (field, value) in new[] { ("events_per_minute", request.EventsPerMinute), ("bulk_per_minute", request.BulkPerMinute) })
+        {
+            if (value is < 1 or > RateLimitOptions.MaxPerMinute)
+            {
+                return Errors.BadRequest($"Invalid value for field: rate_limits.{field} must be 1 to {RateLimitOptions.MaxPerMinute}");
+            }
+        }
+
+        overrides = new RateLimitOverrides(request.EventsPerMinute, request.BulkPerMinute);
+        return null;
+    }
+
+    private static ApiKeyResponse ToResponse(ApiKeyRecord k, RateLimitOptions rateLimits) =>
+        new(k.Id, k.Name, k.DisplayId, k.IsAdmin, k.RevokedAt is null ? "active" : "revoked", k.CreatedAt, k.RevokedAt, EffectiveLimits(k, rateLimits));
+
+    private static RateLimitsResponse EffectiveLimits(ApiKeyRecord key, RateLimitOptions rateLimits)
+    {
+        var limits = rateLimits.Resolve(key.EventsPerMinute, key.BulkPerMinute);
+        return new RateLimitsResponse(limits.EventsPerMinute, limits.BulkPerMinute);
     }
 
     private static async Task<IResult> RevokeKey(HttpContext http, CatalogStore store, IGrainFactory grains, string id)

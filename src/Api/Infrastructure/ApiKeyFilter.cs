@@ -7,9 +7,10 @@ namespace Flexprice.Api.Infrastructure;
 /// <summary>
 /// Resolves <c>x-api-key</c> to its tenant on every <c>/v1</c> route; 401 for a missing, unknown or
 /// revoked key. The key grain is the one authority for a key across API nodes, so a revocation
-/// holds everywhere at once.
+/// holds everywhere at once. Unknown and revoked keys count against the client address's budget
+/// (<see cref="AuthFailureThrottle"/>); past it, 429.
 /// </summary>
-public sealed class ApiKeyFilter(IGrainFactory grains) : IEndpointFilter
+public sealed class ApiKeyFilter(IGrainFactory grains, AuthFailureThrottle throttle) : IEndpointFilter
 {
     public const string HeaderName = "x-api-key";
 
@@ -22,12 +23,22 @@ public sealed class ApiKeyFilter(IGrainFactory grains) : IEndpointFilter
             return Unauthorized();
         }
 
-        var identity = await grains.GetGrain<IApiKeyGrain>(Ids.HashApiKey(rawKey.Trim())).Authenticate();
-        if (identity is null)
+        // A missing key costs no lookup, so it is not counted; a blocked client's guesses get no lookup either.
+        var client = AuthFailureThrottle.ClientOf(http);
+        var keyHash = Ids.HashApiKey(rawKey.Trim());
+        if (throttle.BlockedFor(client) is { } blocked && !throttle.SucceededBefore(keyHash))
         {
-            return Unauthorized();
+            return RateLimitHeaders.TooManyRequests(http, blocked);
         }
 
+        var identity = await grains.GetGrain<IApiKeyGrain>(keyHash).Authenticate();
+        if (identity is null)
+        {
+            var decision = await throttle.RecordFailureAsync(client);
+            return decision.Allowed ? Unauthorized() : RateLimitHeaders.TooManyRequests(http, decision.RetryAfter);
+        }
+
+        throttle.RememberSuccess(keyHash);
         http.Items[typeof(ApiKeyIdentity)] = identity;
         return await next(context);
     }

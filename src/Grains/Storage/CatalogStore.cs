@@ -6,7 +6,20 @@ namespace Flexprice.Grains.Storage;
 
 public sealed record TenantRecord(string Id, string Name, DateTime CreatedAt);
 
-public sealed record ApiKeyRecord(string Id, string TenantId, string Name, string DisplayId, bool IsAdmin, DateTime CreatedAt, DateTime? RevokedAt);
+/// <param name="EventsPerMinute">The key's own limit for <c>POST /v1/events</c>; null: the configured default.</param>
+/// <param name="BulkPerMinute">The key's own limit for <c>POST /v1/events/bulk</c>; null: the configured default.</param>
+public sealed record ApiKeyRecord(
+    string Id, string TenantId, string Name, string DisplayId, bool IsAdmin, DateTime CreatedAt, DateTime? RevokedAt,
+    int? EventsPerMinute = null, int? BulkPerMinute = null);
+
+/// <summary>A key's own rate limits; null: the configured default.</summary>
+public sealed record RateLimitOverrides(int? EventsPerMinute, int? BulkPerMinute)
+{
+    public static readonly RateLimitOverrides None = new(null, null);
+}
+
+/// <summary>A live key as the key grain needs it: who it is and its own rate limits.</summary>
+public sealed record LiveApiKey(string KeyId, string TenantId, bool IsAdmin, RateLimitOverrides Limits);
 
 /// <summary>A new API key: the raw key exists only here, to be shown once.</summary>
 public sealed record IssuedApiKey(ApiKeyRecord Key, string RawKey);
@@ -19,7 +32,7 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
     public const string DefaultTenantId = "tenant_default";
 
     private const string CustomerColumns = "id, tenant_id, external_id, name, email, metadata::text, created_at";
-    private const string KeyColumns = "id, tenant_id, name, display_id, is_admin, created_at, revoked_at";
+    private const string KeyColumns = "id, tenant_id, name, display_id, is_admin, created_at, revoked_at, events_per_minute, bulk_per_minute";
 
     /// <summary>Ensures the default tenant exists and holds <paramref name="rawKey"/> as an admin key (stored hashed).</summary>
     public async Task EnsureBootstrapKeyAsync(string rawKey, CancellationToken cancellationToken)
@@ -50,9 +63,13 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
         return (tenant, new IssuedApiKey(key, raw));
     }
 
-    public async Task<IssuedApiKey> CreateApiKeyAsync(string tenantId, string name, CancellationToken cancellationToken)
+    public Task<IssuedApiKey> CreateApiKeyAsync(string tenantId, string name, CancellationToken cancellationToken) =>
+        CreateApiKeyAsync(tenantId, name, RateLimitOverrides.None, cancellationToken);
+
+    public async Task<IssuedApiKey> CreateApiKeyAsync(string tenantId, string name, RateLimitOverrides limits, CancellationToken cancellationToken)
     {
         var (key, raw) = NewKey(tenantId, name, isAdmin: false);
+        key = key with { EventsPerMinute = limits.EventsPerMinute, BulkPerMinute = limits.BulkPerMinute };
         await using var batch = database.DataSource.CreateBatch();
         batch.BatchCommands.Add(InsertKey(key, raw));
         await batch.ExecuteNonQueryAsync(cancellationToken);
@@ -84,14 +101,45 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
+    /// <summary>
+    /// Sets the tenant's key's own rate limits (a null value: back to the default); returns the key and its
+    /// hash (the key grain's id), or null when the tenant has no such key.
+    /// </summary>
+    public async Task<(ApiKeyRecord Key, string KeyHash)?> SetApiKeyRateLimitsAsync(
+        string tenantId, string keyId, RateLimitOverrides limits, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand($"""
+            UPDATE api_keys SET events_per_minute = @events, bulk_per_minute = @bulk
+            WHERE tenant_id = @tenant AND id = @id RETURNING {KeyColumns}, key_hash
+            """);
+        command.Parameters.Add(new NpgsqlParameter("events", NpgsqlDbType.Integer) { Value = (object?)limits.EventsPerMinute ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("bulk", NpgsqlDbType.Integer) { Value = (object?)limits.BulkPerMinute ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        command.Parameters.Add(new NpgsqlParameter<string>("id", keyId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (ReadKey(reader), reader.GetString(9)) : null;
+    }
+
+    /// <summary>The tenant's key, or null.</summary>
+    public async Task<ApiKeyRecord?> GetApiKeyAsync(string tenantId, string keyId, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand($"SELECT {KeyColumns} FROM api_keys WHERE tenant_id = @tenant AND id = @id");
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        command.Parameters.Add(new NpgsqlParameter<string>("id", keyId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadKey(reader) : null;
+    }
+
     /// <summary>The live (not revoked) key with this hash.</summary>
-    public async Task<ApiKeyIdentity?> FindLiveApiKeyAsync(string keyHash, CancellationToken cancellationToken)
+    public async Task<LiveApiKey?> FindLiveApiKeyAsync(string keyHash, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand(
-            "SELECT id, tenant_id, is_admin FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL");
+            "SELECT id, tenant_id, is_admin, events_per_minute, bulk_per_minute FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL");
         command.Parameters.Add(new NpgsqlParameter<string>("hash", keyHash));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new ApiKeyIdentity(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)) : null;
+        return await reader.ReadAsync(cancellationToken)
+            ? new LiveApiKey(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), new RateLimitOverrides(NullableInt(reader, 3), NullableInt(reader, 4)))
+            : null;
     }
 
     /// <summary>Creates the customer; null when the tenant already has one with this external id.</summary>
@@ -222,12 +270,20 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
         return (new ApiKeyRecord(Ids.New("key", time), tenantId, name, Ids.DisplayId(raw), isAdmin, Now(), null), raw);
     }
 
-    private static NpgsqlBatchCommand InsertKey(ApiKeyRecord key, string raw) => Command(
-        """
-        INSERT INTO api_keys (id, tenant_id, name, key_hash, display_id, is_admin, created_at)
-        VALUES (@id, @tenant, @name, @hash, @display, @admin, @now)
-        """,
-        ("id", key.Id), ("tenant", key.TenantId), ("name", key.Name), ("hash", Ids.HashApiKey(raw)), ("display", key.DisplayId), ("admin", key.IsAdmin), ("now", key.CreatedAt));
+    private static NpgsqlBatchCommand InsertKey(ApiKeyRecord key, string raw)
+    {
+        var command = Command(
+            """
+            INSERT INTO api_keys (id, tenant_id, name, key_hash, display_id, is_admin, created_at, events_per_minute, bulk_per_minute)
+            VALUES (@id, @tenant, @name, @hash, @display, @admin, @now, @events, @bulk)
+            """,
+            ("id", key.Id), ("tenant", key.TenantId), ("name", key.Name), ("hash", Ids.HashApiKey(raw)), ("display", key.DisplayId), ("admin", key.IsAdmin), ("now", key.CreatedAt));
+        command.Parameters.Add(new NpgsqlParameter("events", NpgsqlDbType.Integer) { Value = (object?)key.EventsPerMinute ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("bulk", NpgsqlDbType.Integer) { Value = (object?)key.BulkPerMinute ?? DBNull.Value });
+        return command;
+    }
+
+    private static int? NullableInt(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
 
     private static NpgsqlBatchCommand Command(string sql, params (string Name, object Value)[] parameters)
     {
@@ -244,7 +300,7 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
 
     private static ApiKeyRecord ReadKey(NpgsqlDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
-        reader.GetFieldValue<DateTime>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTime>(6));
+        reader.GetFieldValue<DateTime>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTime>(6), NullableInt(reader, 7), NullableInt(reader, 8));
 
     private static CustomerRecord ReadCustomer(NpgsqlDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),

@@ -18,6 +18,9 @@ CREATE TABLE IF NOT EXISTS api_keys (
     revoked_at  timestamptz
 );
 CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant_id, created_at);
+-- A key's own rate limits, requests per minute; null: the configured default (RateLimits:*).
+ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS events_per_minute integer CHECK (events_per_minute > 0);
+ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS bulk_per_minute integer CHECK (bulk_per_minute > 0);
 
 CREATE TABLE IF NOT EXISTS customers (
     id           text PRIMARY KEY,

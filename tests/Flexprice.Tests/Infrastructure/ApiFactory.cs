@@ -10,9 +10,11 @@ namespace Flexprice.Tests.Infrastructure;
 /// <summary>
 /// The real API in process, co-hosting a real silo over the test PostgreSQL (ADO.NET clustering and
 /// storage), on ports of its own and a cluster id of its own. Tests get fresh tenants from it, so
-/// they never see each other's data.
+/// they never see each other's data. The spec's rate limits apply (1000 single and 100 bulk requests per
+/// minute per key, 60 failed authentications per minute per address); a subclass may change any setting
+/// in <see cref="ConfigureSettings"/>, e.g. <c>RateLimits:EventsPerMinute</c>.
 /// </summary>
-public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string BootstrapKey = "sk_test_bootstrap_admin_key";
 
@@ -33,6 +35,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Orleans:ServiceId", ClusterId);
         builder.UseSetting("Orleans:SiloPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Orleans:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        ConfigureSettings(builder);
+    }
+
+    /// <summary>Settings of a derived fixture, applied after the defaults above.</summary>
+    protected virtual void ConfigureSettings(IWebHostBuilder builder)
+    {
     }
 
     public async Task InitializeAsync()

@@ -1,0 +1,61 @@
+using System.Globalization;
+using Flexprice.Api.Contracts;
+using Flexprice.Grains;
+using Flexprice.Grains.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Flexprice.Api.Infrastructure;
+
+/// <summary>
+/// The spec's per-key limits on a route: one call to the key's <see cref="IRateLimitGrain"/> before the
+/// body is read, so a refused request costs no parsing, no customer grain call and no database write.
+/// Every answer of the route carries <c>X-RateLimit-Limit</c>, <c>-Remaining</c> and <c>-Reset</c>.
+/// </summary>
+public sealed class RateLimitFilter(RateLimitedRoute route) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var caller = http.Caller();
+        var limits = caller.Limits ?? http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value.Defaults;
+        var decision = await http.RequestServices.GetRequiredService<IGrainFactory>()
+            .GetGrain<IRateLimitGrain>(caller.KeyId)
+            .TryAcquire(route, limits.For(route));
+
+        RateLimitHeaders.Write(http.Response, decision);
+        return decision.Allowed ? await next(context) : RateLimitHeaders.TooManyRequests(http, decision.RetryAfter);
+    }
+}
+
+public static class RateLimitHeaders
+{
+    public const string Limit = "X-RateLimit-Limit";
+    public const string Remaining = "X-RateLimit-Remaining";
+    public const string Reset = "X-RateLimit-Reset";
+
+    public static void Write(HttpResponse response, RateLimitDecision decision)
+    {
+        response.Headers[Limit] = decision.Limit.ToString(CultureInfo.InvariantCulture);
+        response.Headers[Remaining] = decision.Remaining.ToString(CultureInfo.InvariantCulture);
+        response.Headers[Reset] = CeilingSeconds(decision.ResetAt.ToUnixTimeMilliseconds(), 1000).ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>429 with the spec's body and <c>Retry-After</c>: whole seconds, rounded up, until a request would pass.</summary>
+    public static IResult TooManyRequests(HttpContext http, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, CeilingSeconds(retryAfter.Ticks, TimeSpan.TicksPerSecond));
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Json(new ErrorResponse(ErrorMessages.RateLimitExceeded), statusCode: StatusCodes.Status429TooManyRequests);
+    }
+
+    private static long CeilingSeconds(long value, long perSecond) => (value + perSecond - 1) / perSecond;
+}
+
+public static class RateLimitConventions
+{
+    /// <summary>Puts the route under the caller's key's limit for <paramref name="route"/>.</summary>
+    public static RouteHandlerBuilder RateLimited(this RouteHandlerBuilder endpoint, RateLimitedRoute route) =>
+        endpoint
+            .AddEndpointFilter(new RateLimitFilter(route))
+            .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests);
+}

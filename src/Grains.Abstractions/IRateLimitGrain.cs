@@ -1,0 +1,61 @@
+namespace Flexprice.Grains;
+
+/// <summary>The routes with a limit of their own; each API key has one window per route.</summary>
+[GenerateSerializer, Alias("Flexprice.RateLimitedRoute")]
+public enum RateLimitedRoute
+{
+    /// <summary><c>POST /v1/events</c>: requests per minute.</summary>
+    Events = 0,
+
+    /// <summary><c>POST /v1/events/bulk</c>: requests per minute (each up to 1000 events).</summary>
+    Bulk = 1,
+}
+
+/// <summary>
+/// A key's effective limits, in requests per rolling 60 seconds: the key's own, or the configured
+/// defaults (the spec's 1000 single and 100 bulk).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Flexprice.RateLimits")]
+public sealed record RateLimits(
+    [property: Id(0)] int EventsPerMinute,
+    [property: Id(1)] int BulkPerMinute)
+{
+    public int For(RateLimitedRoute route) => route == RateLimitedRoute.Bulk ? BulkPerMinute : EventsPerMinute;
+}
+
+/// <summary>
+/// One rate-limit decision. <see cref="Remaining"/> counts the requests that would still pass now,
+/// after this one; <see cref="RetryAfter"/> (zero when allowed) is how long until a request would
+/// pass; <see cref="ResetAt"/> is when the whole <see cref="Limit"/> is available again.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Flexprice.RateLimitDecision")]
+public sealed record RateLimitDecision(
+    [property: Id(0)] bool Allowed,
+    [property: Id(1)] TimeSpan RetryAfter,
+    [property: Id(2)] int Remaining,
+    [property: Id(3)] int Limit,
+    [property: Id(4)] DateTimeOffset ResetAt);
+
+/// <summary>
+/// The request budget of one API key; key: the key's id (<c>key_…</c>), never the raw key. The one
+/// authority for that key, so a limit holds for the sum of the traffic of every API node.
+/// </summary>
+public interface IRateLimitGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Takes one request from the route's budget when at most <paramref name="limitPerMinute"/> − 1
+    /// were accepted in the last 60 seconds; a refused request takes nothing. A changed limit applies
+    /// at once, to the requests already counted.
+    /// </summary>
+    Task<RateLimitDecision> TryAcquire(RateLimitedRoute route, int limitPerMinute);
+}
+
+/// <summary>
+/// Failed authentications from one client address; key: the address (<c>unknown</c> when the server
+/// does not know it). Keeps API keys from being guessed at full speed.
+/// </summary>
+public interface IAuthFailureGrain : IGrainWithStringKey
+{
+    /// <summary>Counts one failed authentication; refused (and not counted) when <paramref name="limitPerMinute"/> failed in the last 60 seconds.</summary>
+    Task<RateLimitDecision> RecordFailure(int limitPerMinute);
+}
