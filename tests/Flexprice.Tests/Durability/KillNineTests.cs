@@ -55,7 +55,9 @@ public sealed class KillNineTests(ITestOutputHelper output) : IDisposable
             Log($"round {round}: killed with {outcome.InFlightAtKill} requests in flight; {outcome.Requests} requests, " +
                 $"{ledger.SentCount} events sent so far, {ledger.AcknowledgedCount} acknowledged, {outcome.Cut} requests cut, {outcome.RateLimited} rate-limited");
             Assert.True(outcome.Failures.Count == 0, $"round {round}: unexpected answers before the kill:\n{string.Join('\n', outcome.Failures.Take(20))}");
-            Assert.True(outcome.InFlightAtKill > 0 && outcome.Cut > 0, $"the kill must cut requests in flight ({outcome.InFlightAtKill} in flight, {outcome.Cut} cut)");
+            // Requests must be in flight at the kill. How many of them the client then sees cut is up
+            // to the TCP stack's timing (a request can also fail before it was sent), so it is only logged.
+            Assert.True(outcome.InFlightAtKill > 0, $"the kill must land while requests are in flight ({outcome.InFlightAtKill} in flight, {outcome.Cut} cut)");
             Assert.True(outcome.AcknowledgedThisRound > 0, "no event was acknowledged before the kill");
             var checkpoints = await CheckpointedKeysAsync(settings.ClusterId);
             Assert.NotEmpty(checkpoints);
