@@ -20,7 +20,7 @@ public sealed record AggregationResponse(string Type, string? Field);
 
 public sealed record MeterResponse(string Id, string Name, string EventName, AggregationResponse Aggregation, string ResetUsage);
 
-public sealed record FeatureResponse(string Id, string Name, string Type, string MeterId, MeterResponse Meter, DateTimeOffset CreatedAt);
+public sealed record FeatureResponse(string Id, string Name, string Type, string MeterId, MeterResponse Meter, DateTime CreatedAt);
 
 public sealed record CreateTenantRequest(string Name);
 

@@ -116,5 +116,5 @@ public static class FeaturesApi
         feature.Type,
         feature.MeterId,
         new MeterResponse(feature.MeterId, feature.Name, feature.EventName, new AggregationResponse(feature.Aggregation.ToWireName(), feature.Field), feature.ResetUsage),
-        feature.CreatedAt);
+        feature.CreatedAt.UtcDateTime);
 }
