@@ -273,6 +273,14 @@ public sealed class CustomerGrain(
             Fold(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
             _recent.Remember(row.EventId, row.Fingerprint);
             Usage.LastSeq = Math.Max(Usage.LastSeq, row.Seq);
+            // Row by row, so that a replay cut short by a fault leaves positions that a later
+            // replay (or a checkpoint) continues from, never folds again.
+            foreach (var feature in snapshot.Features)
+            {
+                var aggregate = Usage.Features[feature.Id];
+                aggregate.ThroughSeq = Math.Max(aggregate.ThroughSeq, row.Seq);
+            }
+
             replayed++;
         }
 
@@ -321,17 +329,36 @@ public sealed class CustomerGrain(
             await state.WriteStateAsync(cancellationToken);
             _sinceCheckpoint = 0;
         }
-        catch (InconsistentStateException ex)
+        catch (InconsistentStateException)
         {
-            // Another activation checkpointed this customer: our copy is stale. The log holds
-            // everything, so the next activation rebuilds from its checkpoint and the log.
-            logger.LogWarning(ex, "Customer {Tenant}/{Customer}: checkpoint conflict; deactivating to reload", _tenantId, _externalId);
-            DeactivateOnIdle();
+            // Another activation checkpointed this customer (possible while a cluster's membership
+            // settles). Its checkpoint is a consistent projection of the log up to its position:
+            // take it, with its version, and replay the log after it. Nothing is counted twice
+            // (replay starts after the checkpoint's position) and nothing is lost (the log has all).
+            logger.LogWarning("Customer {Tenant}/{Customer}: checkpoint conflict at position {Seq}; reloading the checkpoint and replaying the log",
+                _tenantId, _externalId, Usage.LastSeq);
+            await ReloadAsync(cancellationToken);
         }
         catch (Exception ex)
         {
             // A failed checkpoint loses nothing (the log is the truth); try again later.
             logger.LogWarning(ex, "Customer {Tenant}/{Customer}: checkpoint failed", _tenantId, _externalId);
+        }
+    }
+
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await state.ReadStateAsync(cancellationToken);
+            _sinceCheckpoint = 0;
+            await CatchUpAsync(_catalog, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // The in-memory copy may now be half reloaded: let the next activation rebuild it.
+            logger.LogWarning(ex, "Customer {Tenant}/{Customer}: reload after a checkpoint conflict failed; deactivating", _tenantId, _externalId);
+            DeactivateOnIdle();
         }
     }
 

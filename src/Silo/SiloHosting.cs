@@ -55,6 +55,11 @@ public static class SiloHosting
                 o.ConnectionString = configuration.PostgresConnectionString();
             }));
             client.UseConnectionRetryFilter<ConnectUntilTimeout>();
+            // A silo that joins (or comes back) is used within seconds, not after Orleans' default minute.
+            client.Services.AddOptions<GatewayOptions>()
+                .Configure(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10))
+                .BindConfiguration("Orleans:Gateway");
+            client.Services.AddOptions<ClientMessagingOptions>().BindConfiguration("Orleans:Messaging");
         });
         return builder;
     }
@@ -95,6 +100,10 @@ public static class SiloHosting
                 o.Invariant = AdoNetInvariant;
                 o.ConnectionString = configuration.PostgresConnectionString();
             }));
+            // Failure detection and defunct-row cleanup (Orleans:Membership:*, e.g. ProbeTimeout,
+            // NumMissedProbesLimit, DefunctSiloExpiration); Orleans' defaults unless set.
+            silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
+            silo.Services.AddOptions<SiloMessagingOptions>().BindConfiguration("Orleans:Messaging");
             silo.AddFlexpriceGrainStorage();
         });
         return builder;

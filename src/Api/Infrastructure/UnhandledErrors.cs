@@ -1,6 +1,5 @@
 using Flexprice.Api.Contracts;
 using Microsoft.AspNetCore.Diagnostics;
-using Npgsql;
 
 namespace Flexprice.Api.Infrastructure;
 
@@ -11,7 +10,7 @@ public static class UnhandledErrors
     {
         var fault = http.Features.Get<IExceptionHandlerFeature>()?.Error;
         // Database and cluster faults are ours and passing: 503, retry. Anything else is a bug: 500.
-        var unavailable = fault is NpgsqlException or TimeoutException or OrleansException;
+        var unavailable = TransientFaults.IsTransient(fault);
         http.Response.StatusCode = unavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
         if (unavailable)
         {

@@ -226,6 +226,48 @@ public sealed class CustomerGrainDurabilityTests(ClusterFixture fixture)
         Assert.Equal(Values(usage), Values(await tenant.UsageAsync(customer)));
     }
 
+    [Fact]
+    public async Task Checkpoint_conflict_takes_the_other_checkpoint_and_replays_the_log_after_it()
+    {
+        var (tenant, customer, features) = await SetUpAsync();
+        for (var i = 1; i <= ClusterFixture.CheckpointEveryEvents; i++)
+        {
+            await tenant.IngestAsync(customer, Event($"e{i}", "api_call", $$"""{"tokens": {{i}}, "region": "eu"}"""));
+        }
+
+        Assert.Equal((1, 5L), await tenant.CheckpointAsync(customer));
+
+        // A second activation (membership settling) logged an event and checkpointed position 5.
+        await tenant.InsertIntoLogAsync(customer, 6, Event("foreign", "api_call", """{"tokens": 100, "region": "us"}""", T0.AddSeconds(5)));
+        Assert.Equal(2, await TestDatabase.ScalarAsync<int>(
+            "UPDATE orleansstorage SET version = version + 1 WHERE serviceid = @s AND graintypestring = 'usage' AND grainidextensionstring = @k RETURNING version",
+            ("s", fixture.ServiceId), ("k", tenant.GrainKey(customer))));
+
+        // Four more here: with the replayed foreign event, the fifth since the checkpoint, whose write conflicts.
+        for (var i = 7; i <= 10; i++)
+        {
+            await tenant.IngestAsync(customer, Event($"e{i}", "api_call", $$"""{"tokens": {{i}}, "region": "eu"}"""));
+        }
+
+        var usage = await tenant.UsageAsync(customer);
+        Assert.Equal(UsageValue.Of(10m), usage[features.Count.Id].Value);
+        Assert.Equal(UsageValue.Of(15m + 100m + 34m), usage[features.Sum.Id].Value);
+        Assert.Equal(UsageValue.Of(2m), usage[features.Unique.Id].Value);
+        Assert.Equal((2, 5L), await tenant.CheckpointAsync(customer));
+
+        // The grain took the other checkpoint's version (and counts the replayed events as not yet
+        // checkpointed): its next checkpoint, at the next event, succeeds.
+        await tenant.IngestAsync(customer, Event("e11", "api_call", """{"tokens": 11, "region": "eu"}"""));
+
+        Assert.Equal((3, 11L), await tenant.CheckpointAsync(customer));
+        usage = await tenant.UsageAsync(customer);
+        Assert.Equal(UsageValue.Of(11m), usage[features.Count.Id].Value);
+        Assert.Equal(UsageValue.Of(15m + 100m + 34m + 11m), usage[features.Sum.Id].Value);
+
+        await fixture.CrashAndRestartAsync();
+        Assert.Equal(Values(usage), Values(await tenant.UsageAsync(customer)));
+    }
+
     private static Dictionary<string, (UsageValue Value, long EventCount)> Values(Dictionary<string, FeatureUsage> usage) =>
         usage.ToDictionary(u => u.Key, u => (u.Value.Value, u.Value.EventCount), StringComparer.Ordinal);
 
