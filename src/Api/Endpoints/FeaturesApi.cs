@@ -92,9 +92,9 @@ public static class FeaturesApi
             return ErrorMessages.MissingField("meter.aggregation.type");
         }
 
-        if (!AggregationTypeNames.TryParse(request.Meter.Aggregation.Type, out var aggregation))
+        if (!AggregationTypeNames.TryParse(request.Meter.Aggregation.Type, out var aggregation) || !AggregationTypeNames.FeatureWireNames.Contains(aggregation.ToWireName()))
         {
-            return $"Invalid aggregation type '{request.Meter.Aggregation.Type}': use one of {string.Join(", ", AggregationTypeNames.WireNames)}";
+            return $"Invalid aggregation type '{request.Meter.Aggregation.Type}': use one of {string.Join(", ", AggregationTypeNames.FeatureWireNames)}";
         }
 
         if (aggregation != AggregationType.Count && string.IsNullOrWhiteSpace(request.Meter.Aggregation.Field))
