@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
+using Flexprice.Api.Usage;
 using Flexprice.Grains;
 using Flexprice.Grains.Storage;
 
@@ -87,9 +88,19 @@ public static class CustomersApi
         return customer is null ? Errors.NotFound($"Customer '{id}' not found") : TypedResults.Ok(ToResponse(customer));
     }
 
-    private static async Task<IResult> Usage(HttpContext http, IGrainFactory grains, [Microsoft.AspNetCore.Mvc.FromRoute(Name = "external_customer_id")] string externalCustomerId)
+    private static async Task<IResult> Usage(
+        HttpContext http, IGrainFactory grains, CatalogStore store, UsageQueryService queries,
+        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "external_customer_id")] string externalCustomerId,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "start_time")] string? startTime,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "end_time")] string? endTime)
     {
-        var usage = await grains.GetGrain<ICustomerGrain>(CustomerKey.For(http.Caller().TenantId, externalCustomerId)).GetUsage();
+        var tenantId = http.Caller().TenantId;
+        if (!string.IsNullOrEmpty(startTime) || !string.IsNullOrEmpty(endTime))
+        {
+            return await RangeUsageAsync(http, grains, store, queries, tenantId, externalCustomerId, startTime, endTime);
+        }
+
+        var usage = await grains.GetGrain<ICustomerGrain>(CustomerKey.For(tenantId, externalCustomerId)).GetUsage();
         if (usage is null)
         {
             return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
@@ -104,6 +115,40 @@ public static class CustomersApi
                 f.Feature.Aggregation.ToWireName(),
                 f.Value.Text is { } text ? text : f.Value.Number,
                 f.EventCount))]));
+    }
+
+    /// <summary>Usage of every feature over [start_time, end_time) (either may be left out: unbounded on that side), from the event log.</summary>
+    private static async Task<IResult> RangeUsageAsync(
+        HttpContext http, IGrainFactory grains, CatalogStore store, UsageQueryService queries, string tenantId, string externalCustomerId, string? startTime, string? endTime)
+    {
+        if (!UsageRequest.TryTime(startTime, "start_time", out var start, out var error) || !UsageRequest.TryTime(endTime, "end_time", out var end, out error))
+        {
+            return Errors.BadRequest(error);
+        }
+
+        var from = start ?? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc);
+        var to = end ?? DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc);
+        if (to <= from)
+        {
+            return Errors.BadRequest("Invalid range: end_time must be after start_time");
+        }
+
+        if (await store.FindCustomerByExternalIdAsync(tenantId, externalCustomerId, http.RequestAborted) is null)
+        {
+            return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
+        }
+
+        var snapshot = await grains.GetGrain<ITenantCatalogGrain>(tenantId).GetSnapshot();
+        var features = new List<FeatureUsageResponse>(snapshot.Features.Length);
+        foreach (var feature in snapshot.Features)
+        {
+            var answer = await queries.QueryAsync(
+                tenantId, externalCustomerId, feature.EventName, FeatureMeter.Of(feature), new Grains.Aggregation.UsageRange(from, to, TimeZoneInfo.Utc), http.RequestAborted);
+            features.Add(new FeatureUsageResponse(
+                feature.Id, feature.Name, feature.EventName, feature.Aggregation.ToWireName(), UsageApi.ValueOf(answer.Value), answer.EventCount));
+        }
+
+        return TypedResults.Ok(new UsageResponse(externalCustomerId, features, start, end));
     }
 
     private static CustomerResponse ToResponse(CustomerRecord customer)

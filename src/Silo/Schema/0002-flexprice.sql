@@ -67,3 +67,9 @@ CREATE TABLE IF NOT EXISTS events (
     CONSTRAINT events_pkey PRIMARY KEY (tenant_id, external_customer_id, customer_seq),
     CONSTRAINT events_idempotency_key UNIQUE (tenant_id, external_customer_id, event_id)
 );
+
+-- Usage queries read one customer's (or the tenant's) events of one name in a time range;
+-- the event debugger lists a tenant's events newest first.
+CREATE INDEX IF NOT EXISTS events_customer_name_time ON events (tenant_id, external_customer_id, event_name, event_time);
+CREATE INDEX IF NOT EXISTS events_tenant_time_id ON events (tenant_id, event_time, event_id, external_customer_id);
+CREATE INDEX IF NOT EXISTS events_tenant_event_id ON events (tenant_id, event_id);

@@ -1,0 +1,138 @@
+using Flexprice.Api.Contracts;
+using Flexprice.Api.Infrastructure;
+using Flexprice.Api.Usage;
+using Flexprice.Grains;
+using Flexprice.Grains.Aggregation;
+using Flexprice.Grains.Storage;
+
+namespace Flexprice.Api.Endpoints;
+
+/// <summary>Flexprice's usage queries: <c>POST /v1/events/usage</c> and <c>POST /v1/events/usage/meter</c>.</summary>
+public static class UsageApi
+{
+    public static RouteGroupBuilder MapUsageApi(this RouteGroupBuilder v1)
+    {
+        var usage = v1.MapGroup("/events/usage").WithTags("Usage");
+
+        usage.MapPost("/", ByEventName)
+            .WithName("GetUsage")
+            .WithSummary("Usage of an event name over [start_time, end_time), in windows aligned to the calendar of timezone")
+            .Produces<UsageQueryResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+
+        usage.MapPost("/meter", ByMeter)
+            .WithName("GetUsageByMeter")
+            .WithSummary("Usage of a meter (meter_id or feature_id) over [start_time, end_time); the meter's own filters apply too")
+            .Produces<UsageQueryResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+
+        return v1;
+    }
+
+    private static async Task<IResult> ByEventName(HttpContext http, UsageQueryService usage, CatalogStore catalog, TimeProvider time)
+    {
+        var (request, error) = await ReadAsync(http, time);
+        if (request is null)
+        {
+            return error!;
+        }
+
+        if (string.IsNullOrEmpty(request.EventName))
+        {
+            return Errors.BadRequest(ErrorMessages.MissingField("event_name"));
+        }
+
+        var typeName = string.IsNullOrEmpty(request.AggregationType) ? "COUNT" : request.AggregationType;
+        if (!AggregationTypeNames.TryParse(typeName, out var type))
+        {
+            return Errors.BadRequest($"Invalid aggregation_type '{typeName}': use one of {string.Join(", ", AggregationTypeNames.WireNames)}");
+        }
+
+        if (type == AggregationType.SumWithMultiplier && request.Multiplier is null)
+        {
+            return Errors.BadRequest("Missing required field: multiplier (SUM_WITH_MULTIPLIER)");
+        }
+
+        var meter = new MeterSpec(type, request.PropertyName, request.Multiplier ?? 1m, request.BucketSize, request.GroupBy, request.Filters);
+        return await AnswerAsync(http, usage, catalog, request, request.EventName, meter);
+    }
+
+    private static async Task<IResult> ByMeter(HttpContext http, UsageQueryService usage, CatalogStore catalog, IGrainFactory grains, TimeProvider time)
+    {
+        var (request, error) = await ReadAsync(http, time);
+        if (request is null)
+        {
+            return error!;
+        }
+
+        if (string.IsNullOrEmpty(request.MeterId) && string.IsNullOrEmpty(request.FeatureId))
+        {
+            return Errors.BadRequest(ErrorMessages.MissingField("meter_id"));
+        }
+
+        var snapshot = await grains.GetGrain<ITenantCatalogGrain>(http.Caller().TenantId).GetSnapshot();
+        var feature = snapshot.Features.FirstOrDefault(f =>
+            (!string.IsNullOrEmpty(request.MeterId) && f.MeterId == request.MeterId) || (!string.IsNullOrEmpty(request.FeatureId) && f.Id == request.FeatureId));
+        if (feature is null)
+        {
+            return Errors.NotFound($"Meter '{request.MeterId ?? request.FeatureId}' not found");
+        }
+
+        var meter = FeatureMeter.Of(feature) with { BucketSize = request.BucketSize, GroupBy = request.GroupBy };
+        meter = meter with { Filters = [.. meter.Filters ?? [], .. request.Filters] };
+        return await AnswerAsync(http, usage, catalog, request, feature.EventName, meter);
+    }
+
+    private static async Task<IResult> AnswerAsync(HttpContext http, UsageQueryService usage, CatalogStore catalog, UsageRequest request, string eventName, MeterSpec meter)
+    {
+        if (UsageRequest.Validate(meter) is { } problem)
+        {
+            return Errors.BadRequest(problem);
+        }
+
+        var tenantId = http.Caller().TenantId;
+        if (request.ExternalCustomerId is { Length: > 0 } customer
+            && await catalog.FindCustomerByExternalIdAsync(tenantId, customer, http.RequestAborted) is null)
+        {
+            return Errors.NotFound(ErrorMessages.CustomerNotFound(customer));
+        }
+
+        var answer = await usage.QueryAsync(tenantId, string.IsNullOrEmpty(request.ExternalCustomerId) ? null : request.ExternalCustomerId, eventName, meter, request.Range, http.RequestAborted);
+        return TypedResults.Ok(new UsageQueryResponse(
+            eventName,
+            meter.Type.ToWireName(),
+            ValueOf(answer.Value),
+            answer.EventCount,
+            request.Start,
+            request.End,
+            request.WindowSize?.ToWireName(),
+            request.Zone.Id,
+            [.. answer.Windows.Select(w => new UsageWindowResponse(w.Start, w.Start, w.End, ValueOf(w.Value), w.EventCount))]));
+    }
+
+    public static object ValueOf(UsageValue value) => value.Text is { } text ? text : value.Number;
+
+    private static async Task<(UsageRequest? Request, IResult? Error)> ReadAsync(HttpContext http, TimeProvider time)
+    {
+        var (document, error) = await JsonBody.ParseAsync(http.Request);
+        if (document is null)
+        {
+            return (null, error);
+        }
+
+        using (document)
+        {
+            return UsageRequest.TryRead(document.RootElement, time.GetUtcNow().UtcDateTime, out var request, out var message)
+                ? (request, null)
+                : (null, Errors.BadRequest(message));
+        }
+    }
+}
+
+/// <summary>The meter a feature defines, as the usage calculator takes it.</summary>
+public static class FeatureMeter
+{
+    public static MeterSpec Of(FeatureDefinition feature) => new(feature.Aggregation, feature.Field);
+}
