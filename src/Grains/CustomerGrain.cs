@@ -31,6 +31,7 @@ public sealed class CustomerGrain(
     private CustomerRecord? _customer;
     private CatalogSnapshot _catalog = new(-1, []);
     private int _sinceCheckpoint;
+    private HotEvents? _hot;
 
     private CustomerUsageState Usage => state.State;
 
@@ -176,6 +177,58 @@ public sealed class CustomerGrain(
         return new CustomerUsage(_externalId, [.. features]);
     }
 
+    public async Task<UsageQueryResult> QueryUsage(UsageQuery query)
+    {
+        if (!await PrepareAsync(minimumCatalogVersion: 0))
+        {
+            return new UsageQueryResult(false, null);
+        }
+
+        var hotFrom = time.GetUtcNow().UtcDateTime - options.Value.HotPeriod;
+        if (_hot is null)
+        {
+            if (query.Start < hotFrom)
+            {
+                // Nothing held yet and the range is old anyway: leave it to the log.
+                return new UsageQueryResult(true, null);
+            }
+
+            // Rebuilt from the log on first use: everything logged at or after hotFrom (late events too).
+            var hot = new HotEvents(hotFrom, options.Value.HotMaxEvents);
+            await foreach (var row in log.ReadSinceAsync(_tenantId, _externalId, hotFrom, CancellationToken.None))
+            {
+                hot.Add(row.Seq, row.EventName, row.Timestamp, row.PropertiesJson);
+            }
+
+            _hot = hot;
+        }
+
+        _hot.Advance(hotFrom);
+        if (query.Start < _hot.From)
+        {
+            return new UsageQueryResult(true, null);
+        }
+
+        var (meter, range) = UsageCalculator.From(query);
+        var documents = new List<JsonDocument>();
+        try
+        {
+            var events = new List<UsageEvent>();
+            foreach (var e in _hot.Range(query.EventName, query.Start, query.End))
+            {
+                var document = JsonDocument.Parse(e.PropertiesUtf8);
+                documents.Add(document);
+                events.Add(new UsageEvent(e.Timestamp, e.Seq, document.RootElement));
+            }
+
+            return new UsageQueryResult(true, UsageCalculator.Compute(meter, range, events));
+        }
+        finally
+        {
+            documents.ForEach(d => d.Dispose());
+        }
+    }
+
     /// <summary>Makes sure the customer exists and the catalog is at least at the given version; false when the customer is unknown.</summary>
     private async Task<bool> PrepareAsync(long minimumCatalogVersion)
     {
@@ -287,6 +340,7 @@ public sealed class CustomerGrain(
     /// <summary>Folds one logged event into each feature it feeds that has not yet seen its position.</summary>
     private void Fold(long seq, string eventName, DateTime timestamp, JsonElement properties)
     {
+        _hot?.Add(seq, eventName, timestamp, properties.GetRawText());
         foreach (var feature in _catalog.FeaturesFor(eventName))
         {
             var aggregate = Usage.Features[feature.Id];

@@ -34,10 +34,11 @@ public sealed record FeatureUsageResponse(string FeatureId, string FeatureName, 
 /// <summary>
 /// A usage query's answer. <see cref="Value"/> is the aggregate over the whole range (not a sum of windows);
 /// <see cref="Results"/> holds the windows with events, oldest first (none without a window_size).
+/// <see cref="Source"/> says where the events were read: <c>memory</c> (the customer grain's recent events) or <c>log</c> (the event log); the answer is the same.
 /// </summary>
 public sealed record UsageQueryResponse(
     string EventName, string Type, object Value, long EventCount, DateTime StartTime, DateTime EndTime, string? WindowSize, string Timezone,
-    IReadOnlyList<UsageWindowResponse> Results);
+    IReadOnlyList<UsageWindowResponse> Results, string Source);
 
 /// <param name="WindowSize">The window's aligned start (Flexprice's name for it); equal to <see cref="WindowStart"/>.</param>
 /// <param name="WindowEnd">The window's aligned end; only events inside the query's range count, so the first and last windows may be cut.</param>

@@ -133,17 +133,21 @@ public static class CustomersApi
             return Errors.BadRequest("Invalid range: end_time must be after start_time");
         }
 
-        if (await store.FindCustomerByExternalIdAsync(tenantId, externalCustomerId, http.RequestAborted) is null)
+        var snapshot = await grains.GetGrain<ITenantCatalogGrain>(tenantId).GetSnapshot();
+        if (snapshot.Features.IsEmpty && await store.FindCustomerByExternalIdAsync(tenantId, externalCustomerId, http.RequestAborted) is null)
         {
             return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
         }
 
-        var snapshot = await grains.GetGrain<ITenantCatalogGrain>(tenantId).GetSnapshot();
         var features = new List<FeatureUsageResponse>(snapshot.Features.Length);
         foreach (var feature in snapshot.Features)
         {
-            var answer = await queries.QueryAsync(
-                tenantId, externalCustomerId, feature.EventName, FeatureMeter.Of(feature), new Grains.Aggregation.UsageRange(from, to, TimeZoneInfo.Utc), http.RequestAborted);
+            var query = FeatureMeter.Query(feature.EventName, FeatureMeter.Of(feature), new Grains.Aggregation.UsageRange(from, to, TimeZoneInfo.Utc));
+            if (await queries.QueryAsync(tenantId, externalCustomerId, query, http.RequestAborted) is not var (answer, _))
+            {
+                return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
+            }
+
             features.Add(new FeatureUsageResponse(
                 feature.Id, feature.Name, feature.EventName, feature.Aggregation.ToWireName(), UsageApi.ValueOf(answer.Value), answer.EventCount));
         }

@@ -3,7 +3,6 @@ using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Usage;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
-using Flexprice.Grains.Storage;
 
 namespace Flexprice.Api.Endpoints;
 
@@ -31,7 +30,7 @@ public static class UsageApi
         return v1;
     }
 
-    private static async Task<IResult> ByEventName(HttpContext http, UsageQueryService usage, CatalogStore catalog, TimeProvider time)
+    private static async Task<IResult> ByEventName(HttpContext http, UsageQueryService usage, TimeProvider time)
     {
         var (request, error) = await ReadAsync(http, time);
         if (request is null)
@@ -56,10 +55,10 @@ public static class UsageApi
         }
 
         var meter = new MeterSpec(type, request.PropertyName, request.Multiplier ?? 1m, request.BucketSize, request.GroupBy, request.Filters);
-        return await AnswerAsync(http, usage, catalog, request, request.EventName, meter);
+        return await AnswerAsync(http, usage, request, request.EventName, meter);
     }
 
-    private static async Task<IResult> ByMeter(HttpContext http, UsageQueryService usage, CatalogStore catalog, IGrainFactory grains, TimeProvider time)
+    private static async Task<IResult> ByMeter(HttpContext http, UsageQueryService usage, IGrainFactory grains, TimeProvider time)
     {
         var (request, error) = await ReadAsync(http, time);
         if (request is null)
@@ -82,24 +81,23 @@ public static class UsageApi
 
         var meter = FeatureMeter.Of(feature) with { BucketSize = request.BucketSize, GroupBy = request.GroupBy };
         meter = meter with { Filters = [.. meter.Filters ?? [], .. request.Filters] };
-        return await AnswerAsync(http, usage, catalog, request, feature.EventName, meter);
+        return await AnswerAsync(http, usage, request, feature.EventName, meter);
     }
 
-    private static async Task<IResult> AnswerAsync(HttpContext http, UsageQueryService usage, CatalogStore catalog, UsageRequest request, string eventName, MeterSpec meter)
+    private static async Task<IResult> AnswerAsync(HttpContext http, UsageQueryService usage, UsageRequest request, string eventName, MeterSpec meter)
     {
         if (UsageRequest.Validate(meter) is { } problem)
         {
             return Errors.BadRequest(problem);
         }
 
-        var tenantId = http.Caller().TenantId;
-        if (request.ExternalCustomerId is { Length: > 0 } customer
-            && await catalog.FindCustomerByExternalIdAsync(tenantId, customer, http.RequestAborted) is null)
+        var customer = string.IsNullOrEmpty(request.ExternalCustomerId) ? null : request.ExternalCustomerId;
+        var query = FeatureMeter.Query(eventName, meter, request.Range);
+        if (await usage.QueryAsync(http.Caller().TenantId, customer, query, http.RequestAborted) is not var (answer, source))
         {
-            return Errors.NotFound(ErrorMessages.CustomerNotFound(customer));
+            return Errors.NotFound(ErrorMessages.CustomerNotFound(customer!));
         }
 
-        var answer = await usage.QueryAsync(tenantId, string.IsNullOrEmpty(request.ExternalCustomerId) ? null : request.ExternalCustomerId, eventName, meter, request.Range, http.RequestAborted);
         return TypedResults.Ok(new UsageQueryResponse(
             eventName,
             meter.Type.ToWireName(),
@@ -109,7 +107,8 @@ public static class UsageApi
             request.End,
             request.WindowSize?.ToWireName(),
             request.Zone.Id,
-            [.. answer.Windows.Select(w => new UsageWindowResponse(w.Start, w.Start, w.End, ValueOf(w.Value), w.EventCount))]));
+            [.. answer.Windows.Select(w => new UsageWindowResponse(w.Start, w.Start, w.End, ValueOf(w.Value), w.EventCount))],
+            source));
     }
 
     public static object ValueOf(UsageValue value) => value.Text is { } text ? text : value.Number;
@@ -135,4 +134,10 @@ public static class UsageApi
 public static class FeatureMeter
 {
     public static MeterSpec Of(FeatureDefinition feature) => new(feature.Aggregation, feature.Field);
+
+    /// <summary>The wire query for a meter over a range.</summary>
+    public static UsageQuery Query(string eventName, MeterSpec meter, UsageRange range) => new(
+        eventName, meter.Type, meter.Field, meter.Multiplier, meter.BucketSize, meter.GroupBy,
+        [.. (meter.Filters ?? []).Select(f => new UsageFilter(f.Key, [.. f.Values]))],
+        range.Start, range.End, range.Zone.Id, range.Window, range.BillingAnchor);
 }

@@ -68,11 +68,6 @@ public readonly record struct UsageEvent(DateTime Timestamp, long Order, JsonEle
 /// <summary>The range [<see cref="Start"/>, <see cref="End"/>) (UTC), the calendar of <see cref="Zone"/>, and the optional window size.</summary>
 public sealed record UsageRange(DateTime Start, DateTime End, TimeZoneInfo Zone, WindowSize? Window = null, DateTime? BillingAnchor = null);
 
-/// <summary>One window: its aligned start and end, and the aggregate of the events of the range inside it.</summary>
-public sealed record UsageWindow(DateTime Start, DateTime End, UsageValue Value, long EventCount);
-
-/// <summary>The aggregate over the whole range (not a sum of windows), the events that fed it, and the windows that hold events, in time order.</summary>
-public sealed record UsageAnswer(UsageValue Value, long EventCount, IReadOnlyList<UsageWindow> Windows);
 
 /// <summary>
 /// Usage over a range, computed from events: pure and exact (decimal). Events outside the range, not
@@ -81,6 +76,11 @@ public sealed record UsageAnswer(UsageValue Value, long EventCount, IReadOnlyLis
 /// </summary>
 public static class UsageCalculator
 {
+    /// <summary>The calculator's view of a wire query.</summary>
+    public static (MeterSpec Meter, UsageRange Range) From(UsageQuery query) => (
+        new MeterSpec(query.Type, query.Field, query.Multiplier, query.BucketSize, query.GroupBy, [.. query.Filters.Select(f => new PropertyFilter(f.Key, f.Values))]),
+        new UsageRange(query.Start, query.End, TimeZoneInfo.FindSystemTimeZoneById(query.TimeZoneId), query.Window, query.BillingAnchor));
+
     public static UsageAnswer Compute(MeterSpec meter, UsageRange range, IEnumerable<UsageEvent> events)
     {
         var items = new List<Item>();
@@ -109,7 +109,7 @@ public static class UsageCalculator
             }
         }
 
-        return new UsageAnswer(total, items.Count, windows);
+        return new UsageAnswer(total, items.Count, [.. windows]);
     }
 
     public static bool Matches(MeterSpec meter, JsonElement properties)

@@ -1,34 +1,5 @@
 namespace Flexprice.Grains.Aggregation;
 
-/// <summary>The window sizes of Flexprice's usage queries (and of bucketed meters).</summary>
-public enum WindowSize
-{
-    Minute,
-    FifteenMinutes,
-    ThirtyMinutes,
-    Hour,
-    ThreeHours,
-    SixHours,
-    TwelveHours,
-    Day,
-    Week,
-    Month,
-}
-
-public static class WindowSizeNames
-{
-    public static IReadOnlyList<string> WireNames { get; } = ["MINUTE", "15MIN", "30MIN", "HOUR", "3HOUR", "6HOUR", "12HOUR", "DAY", "WEEK", "MONTH"];
-
-    public static string ToWireName(this WindowSize size) => WireNames[(int)size];
-
-    public static bool TryParse(string? wireName, out WindowSize size)
-    {
-        var index = WireNames.ToList().IndexOf(wireName?.Trim().ToUpperInvariant() ?? "");
-        size = index < 0 ? default : (WindowSize)index;
-        return index >= 0;
-    }
-}
-
 /// <summary>
 /// Windows aligned to the calendar of a time zone. A window starts at every instant whose local
 /// wall-clock time is aligned (HOUR: on the hour; 15MIN: :00/:15/:30/:45; 3HOUR/6HOUR/12HOUR: hours

@@ -202,6 +202,30 @@ public sealed class EventLog(FlexpriceDatabase database)
         return rows;
     }
 
+    /// <summary>The customer's events (any name) with a timestamp at or after <paramref name="from"/>.</summary>
+    public async IAsyncEnumerable<LoggedEvent> ReadSinceAsync(
+        string tenantId, string externalCustomerId, DateTime from, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            SELECT customer_seq, event_id, event_name, event_time, properties::text, fingerprint FROM events
+            WHERE tenant_id = @tenant AND external_customer_id = @customer AND event_time >= @from
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("from", NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(from, DateTimeKind.Utc) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new LoggedEvent(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                DateTime.SpecifyKind(reader.GetFieldValue<DateTime>(3), DateTimeKind.Utc),
+                reader.GetString(4),
+                reader.GetFieldValue<byte[]>(5));
+        }
+    }
+
     private const string StoredColumns = "external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties::text, ingested_at";
 
     /// <summary>

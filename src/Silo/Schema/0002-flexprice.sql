@@ -70,6 +70,8 @@ CREATE TABLE IF NOT EXISTS events (
 
 -- Usage queries read one customer's (or the tenant's) events of one name in a time range;
 -- the event debugger lists a tenant's events newest first.
+-- A customer grain loads its recent events (any name) when it first answers a usage query.
+CREATE INDEX IF NOT EXISTS events_customer_time ON events (tenant_id, external_customer_id, event_time);
 CREATE INDEX IF NOT EXISTS events_customer_name_time ON events (tenant_id, external_customer_id, event_name, event_time);
 CREATE INDEX IF NOT EXISTS events_tenant_time_id ON events (tenant_id, event_time, event_id, external_customer_id);
 CREATE INDEX IF NOT EXISTS events_tenant_event_id ON events (tenant_id, event_id);

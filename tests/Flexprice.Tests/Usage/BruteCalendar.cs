@@ -7,7 +7,7 @@ namespace Flexprice.Tests.Usage;
 /// </summary>
 internal sealed class BruteCalendar(string size, TimeZoneInfo zone, DateTime from, DateTime to)
 {
-    private readonly List<DateTime> _boundaries = Scan(size, zone, from, to);
+    private readonly List<DateTime> _boundaries = Scan(size, zone, new DateTime(from.Ticks - (from.Ticks % TimeSpan.TicksPerMinute), DateTimeKind.Utc), to);
 
     /// <summary>The window start for an instant inside the scanned span.</summary>
     public DateTime Floor(DateTime utc)

@@ -21,13 +21,32 @@ public sealed class UsageQueryOracleTests(ApiFactory api, ITestOutputHelper outp
     private static readonly string[] Zones = ["UTC", "Europe/Berlin", "America/New_York"];
     private static readonly string[] Sizes = ["MINUTE", "15MIN", "30MIN", "HOUR", "3HOUR", "6HOUR", "12HOUR", "DAY", "WEEK", "MONTH"];
     private static readonly string[] Types = ["COUNT", "SUM", "AVG", "MIN", "MAX", "LATEST", "COUNT_UNIQUE", "SUM_WITH_MULTIPLIER", "WEIGHTED_SUM"];
-    // Holds New York's (9 March) and Berlin's (30 March) spring-forward days.
-    private static readonly DateTime SpanStart = new(2025, 3, 5, 0, 0, 0, DateTimeKind.Utc);
-    private static readonly DateTime SpanEnd = new(2025, 4, 5, 0, 0, 0, DateTimeKind.Utc);
+    private DateTime SpanStart { get; set; }
 
-    [Fact]
-    public async Task Usage_queries_equal_a_recomputation_from_the_raw_events()
+    private DateTime SpanEnd { get; set; }
+
+    private TimeSpan QueryLead { get; set; }
+
+    /// <summary>
+    /// Old events (a month holding New York's and Berlin's spring-forward days) are answered from the event log;
+    /// the last day's events from the customer grains' memory, except for ranges reaching back past it.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Usage_queries_equal_a_recomputation_from_the_raw_events(bool recent)
     {
+        if (recent)
+        {
+            var now = DateTime.UtcNow;
+            now = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
+            (SpanStart, SpanEnd, QueryLead) = (now.AddHours(-25), now.AddMinutes(-1), TimeSpan.FromHours(2));
+        }
+        else
+        {
+            (SpanStart, SpanEnd, QueryLead) = (new DateTime(2025, 3, 5, 0, 0, 0, DateTimeKind.Utc), new DateTime(2025, 4, 5, 0, 0, 0, DateTimeKind.Utc), TimeSpan.FromDays(1));
+        }
+
         var seed = Environment.TickCount;
         var random = new Random(seed);
         using var tenant = await api.NewTenantAsync();
@@ -64,6 +83,7 @@ public sealed class UsageQueryOracleTests(ApiFactory api, ITestOutputHelper outp
             : calendars[(size, zone)] = new BruteCalendar(size, TimeZoneInfo.FindSystemTimeZoneById(zone), SpanStart.AddDays(-45), SpanEnd.AddDays(45));
 
         var latencies = new List<double>();
+        var sources = new Dictionary<string, int> { ["memory"] = 0, ["log"] = 0 };
         for (var q = 0; q < 250; q++)
         {
             var query = RandomQuery(random);
@@ -72,6 +92,7 @@ public sealed class UsageQueryOracleTests(ApiFactory api, ITestOutputHelper outp
             var response = await tenant.Http.PostAsJsonAsync("/v1/events/usage", query.Body);
             var body = await response.ReadJsonAsync(HttpStatusCode.OK);
             latencies.Add(stopwatch.Elapsed.TotalMilliseconds);
+            sources[body.GetProperty("source").GetString()!]++;
 
             var items = accepted
                 .Where(e => e.Customer == query.Customer && e.Name == "usage" && e.Time >= query.Start && e.Time < query.End && query.Matches(e))
@@ -101,8 +122,10 @@ public sealed class UsageQueryOracleTests(ApiFactory api, ITestOutputHelper outp
             }
         }
 
+        // Recent ranges come from the grains' memory, except those reaching back past it; old ones from the log.
+        Assert.True(recent ? sources["memory"] > 100 && sources["log"] > 0 : sources["memory"] == 0, $"sources: memory {sources["memory"]}, log {sources["log"]}");
         latencies.Sort();
-        output.WriteLine($"{latencies.Count} queries over {accepted.Count} events: p50 {latencies[latencies.Count / 2]:F1} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F1} ms");
+        output.WriteLine($"{(recent ? "recent" : "old")}: {latencies.Count} queries over {accepted.Count} events: p50 {latencies[latencies.Count / 2]:F1} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F1} ms; memory {sources["memory"]}, log {sources["log"]}");
     }
 
     private static object Aggregate(Query query, List<Sent> items, DateTime periodStart, DateTime periodEnd, Func<string, string, BruteCalendar> calendar)
@@ -159,7 +182,7 @@ public sealed class UsageQueryOracleTests(ApiFactory api, ITestOutputHelper outp
         Assert.True(Math.Abs(got - number) <= 1e-18m * Math.Max(1m, Math.Abs(number)), $"expected {number}, got {got}; {context}");
     }
 
-    private static DateTime RandomTime(Random random) =>
+    private DateTime RandomTime(Random random) =>
         SpanStart.AddMilliseconds(Math.Floor(random.NextDouble() * (SpanEnd - SpanStart).TotalMilliseconds));
 
     private static Sent NewEvent(Random random, int n, DateTime time)
@@ -188,17 +211,17 @@ public sealed class UsageQueryOracleTests(ApiFactory api, ITestOutputHelper outp
         return new Sent($"{customer}/e{n}", customer, name, time, properties, json);
     }
 
-    private static Query RandomQuery(Random random)
+    private Query RandomQuery(Random random)
     {
         var type = Types[random.Next(Types.Length)];
         var field = type switch { "COUNT" => null, "LATEST" => "state", "COUNT_UNIQUE" => "user", _ => "amount" };
-        var start = SpanStart.AddDays(-1).AddSeconds(Math.Floor(random.NextDouble() * (SpanEnd - SpanStart).TotalSeconds));
+        var start = (SpanStart - QueryLead).AddSeconds(Math.Floor(random.NextDouble() * (SpanEnd - SpanStart + QueryLead).TotalSeconds));
         var length = random.Next(4) switch
         {
             0 => TimeSpan.FromMinutes(random.Next(1, 600)),
             1 => TimeSpan.FromHours(random.Next(1, 96)),
             2 => TimeSpan.FromDays(random.Next(1, 10)) + TimeSpan.FromMinutes(random.Next(1440)),
-            _ => TimeSpan.FromDays(random.Next(10, 40)),
+            _ => TimeSpan.FromDays(random.Next(10, 40)) / (QueryLead < TimeSpan.FromDays(1) ? 20 : 1),
         };
         var window = random.NextDouble() < 0.15 ? null : Sizes[random.Next(Sizes.Length)];
         if (window == "MINUTE" && length > TimeSpan.FromDays(2))

@@ -1,3 +1,4 @@
+using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 
 namespace Flexprice.Tests.Usage;
