@@ -66,9 +66,6 @@ public static class AggregationTypeNames
         }
     }
 
-    /// <summary>Every aggregation a usage query may ask for.</summary>
+    /// <summary>Every aggregation a meter or a usage query may use.</summary>
     public static IReadOnlyList<string> WireNames { get; } = ["COUNT", "SUM", "MAX", "LATEST", "COUNT_UNIQUE", "AVG", "MIN", "SUM_WITH_MULTIPLIER", "WEIGHTED_SUM"];
-
-    /// <summary>The aggregations a feature's meter may use.</summary>
-    public static IReadOnlyList<string> FeatureWireNames { get; } = ["COUNT", "SUM", "MAX", "LATEST", "COUNT_UNIQUE"];
 }

@@ -172,7 +172,8 @@ public sealed class CustomerGrain(
         var features = _catalog.Features.Select(f =>
         {
             var aggregate = Usage.Features[f.Id];
-            return new FeatureUsage(f, Aggregator.Value(aggregate, f.Aggregation), aggregate.EventCount);
+            var value = Aggregator.Value(aggregate, f.Aggregation);
+            return new FeatureUsage(f, f.Aggregation == AggregationType.SumWithMultiplier ? UsageValue.Of(value.Number * (f.Multiplier ?? 1m)) : value, aggregate.EventCount);
         });
         return new CustomerUsage(_externalId, [.. features]);
     }
@@ -345,7 +346,7 @@ public sealed class CustomerGrain(
         {
             var aggregate = Usage.Features[feature.Id];
             // Events logged before the feature existed may lack its field: they do not feed it.
-            if (seq > aggregate.ThroughSeq && PropertyReader.TryRead(properties, feature, out var input, out _))
+            if (seq > aggregate.ThroughSeq && feature.Accepts(properties) && PropertyReader.TryRead(properties, feature, out var input, out _))
             {
                 Aggregator.Apply(aggregate, feature.Aggregation, seq, timestamp, input);
             }

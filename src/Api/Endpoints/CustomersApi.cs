@@ -3,6 +3,7 @@ using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Usage;
 using Flexprice.Grains;
+using Flexprice.Grains.Aggregation;
 using Flexprice.Grains.Storage;
 
 namespace Flexprice.Api.Endpoints;
@@ -106,15 +107,23 @@ public static class CustomersApi
             return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
         }
 
-        return TypedResults.Ok(new UsageResponse(
-            usage.ExternalCustomerId,
-            [.. usage.Features.Select(f => new FeatureUsageResponse(
-                f.Feature.Id,
-                f.Feature.Name,
-                f.Feature.EventName,
-                f.Feature.Aggregation.ToWireName(),
-                f.Value.Text is { } text ? text : f.Value.Number,
-                f.EventCount))]));
+        var features = new List<FeatureUsageResponse>(usage.Features.Length);
+        foreach (var f in usage.Features)
+        {
+            var (value, count) = (f.Value, f.EventCount);
+            if (f.Feature.NeedsEvents())
+            {
+                // Per-bucket and per-group results need the events: computed from the log.
+                var query = FeatureMeter.Query(f.Feature.EventName, f.Feature.Meter(), new Grains.Aggregation.UsageRange(AllTime.Start, AllTime.End, TimeZoneInfo.Utc));
+                var answer = await queries.FromLogAsync(tenantId, externalCustomerId, query, http.RequestAborted);
+                (value, count) = (answer.Value, answer.EventCount);
+            }
+
+            features.Add(new FeatureUsageResponse(
+                f.Feature.Id, f.Feature.Name, f.Feature.EventName, f.Feature.Aggregation.ToWireName(), UsageApi.ValueOf(value), count));
+        }
+
+        return TypedResults.Ok(new UsageResponse(usage.ExternalCustomerId, features));
     }
 
     /// <summary>Usage of every feature over [start_time, end_time) (either may be left out: unbounded on that side), from the event log.</summary>
@@ -126,8 +135,8 @@ public static class CustomersApi
             return Errors.BadRequest(error);
         }
 
-        var from = start ?? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc);
-        var to = end ?? DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc);
+        var from = start ?? AllTime.Start;
+        var to = end ?? AllTime.End;
         if (to <= from)
         {
             return Errors.BadRequest("Invalid range: end_time must be after start_time");
@@ -142,7 +151,7 @@ public static class CustomersApi
         var features = new List<FeatureUsageResponse>(snapshot.Features.Length);
         foreach (var feature in snapshot.Features)
         {
-            var query = FeatureMeter.Query(feature.EventName, FeatureMeter.Of(feature), new Grains.Aggregation.UsageRange(from, to, TimeZoneInfo.Utc));
+            var query = FeatureMeter.Query(feature.EventName, feature.Meter(), new Grains.Aggregation.UsageRange(from, to, TimeZoneInfo.Utc));
             if (await queries.QueryAsync(tenantId, externalCustomerId, query, http.RequestAborted) is not var (answer, _))
             {
                 return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
@@ -153,6 +162,12 @@ public static class CustomersApi
         }
 
         return TypedResults.Ok(new UsageResponse(externalCustomerId, features, start, end));
+    }
+
+    private static class AllTime
+    {
+        public static readonly DateTime Start = new(1, 1, 2, 0, 0, 0, DateTimeKind.Utc);
+        public static readonly DateTime End = new(9999, 12, 30, 0, 0, 0, DateTimeKind.Utc);
     }
 
     private static CustomerResponse ToResponse(CustomerRecord customer)

@@ -79,8 +79,13 @@ public static class UsageApi
             return Errors.NotFound($"Meter '{request.MeterId ?? request.FeatureId}' not found");
         }
 
-        var meter = FeatureMeter.Of(feature) with { BucketSize = request.BucketSize, GroupBy = request.GroupBy };
-        meter = meter with { Filters = [.. meter.Filters ?? [], .. request.Filters] };
+        var meter = feature.Meter();
+        meter = meter with
+        {
+            BucketSize = request.BucketSize ?? meter.BucketSize,
+            GroupBy = request.GroupBy ?? meter.GroupBy,
+            Filters = [.. meter.Filters ?? [], .. request.Filters],
+        };
         return await AnswerAsync(http, usage, request, feature.EventName, meter);
     }
 
@@ -133,7 +138,7 @@ public static class UsageApi
 /// <summary>The meter a feature defines, as the usage calculator takes it.</summary>
 public static class FeatureMeter
 {
-    public static MeterSpec Of(FeatureDefinition feature) => new(feature.Aggregation, feature.Field);
+    public static MeterSpec Of(FeatureDefinition feature) => feature.Meter();
 
     /// <summary>The wire query for a meter over a range.</summary>
     public static UsageQuery Query(string eventName, MeterSpec meter, UsageRange range) => new(

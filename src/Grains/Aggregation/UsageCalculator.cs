@@ -10,14 +10,16 @@ namespace Flexprice.Grains.Aggregation;
 /// </summary>
 public sealed record PropertyFilter(string Key, IReadOnlyList<string> Values)
 {
-    public bool Matches(JsonElement properties)
+    public bool Matches(JsonElement properties) => Matches(properties, Key, Values);
+
+    public static bool Matches(JsonElement properties, string key, IReadOnlyList<string> values)
     {
-        if (properties.ValueKind != JsonValueKind.Object || !properties.TryGetProperty(Key, out var value))
+        if (properties.ValueKind != JsonValueKind.Object || !properties.TryGetProperty(key, out var value))
         {
             return false;
         }
 
-        foreach (var wanted in Values)
+        foreach (var wanted in values)
         {
             if (ValueMatches(value, wanted))
             {
@@ -61,6 +63,31 @@ public sealed record MeterSpec(
     WindowSize? BucketSize = null,
     string? GroupBy = null,
     IReadOnlyList<PropertyFilter>? Filters = null);
+
+public static class FeatureMeters
+{
+    /// <summary>The feature's meter, as the usage calculator takes it.</summary>
+    public static MeterSpec Meter(this FeatureDefinition feature) => new(
+        feature.Aggregation, feature.Field, feature.Multiplier ?? 1m, feature.BucketSize, feature.GroupBy,
+        [.. feature.MeterFilters.Select(f => new PropertyFilter(f.Key, f.Values))]);
+
+    /// <summary>Whether the event's properties pass the feature's filters (always, without filters).</summary>
+    public static bool Accepts(this FeatureDefinition feature, JsonElement properties)
+    {
+        foreach (var filter in feature.MeterFilters)
+        {
+            if (!PropertyFilter.Matches(properties, filter.Key, filter.Values))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether the feature's usage needs the events themselves (buckets, groups): the grain's running aggregate cannot give it.</summary>
+    public static bool NeedsEvents(this FeatureDefinition feature) => feature.BucketSize is not null || feature.GroupBy is not null;
+}
 
 /// <summary>An event as a usage computation sees it. <see cref="Order"/> breaks LATEST's timestamp ties: the greater (later ingested) wins.</summary>
 public readonly record struct UsageEvent(DateTime Timestamp, long Order, JsonElement Properties);

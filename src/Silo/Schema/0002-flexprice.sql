@@ -48,6 +48,11 @@ CREATE TABLE IF NOT EXISTS features (
     created_at         timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS features_tenant ON features (tenant_id, created_at);
+-- Meter options: SUM_WITH_MULTIPLIER's factor, bucketed MAX/SUM, group_by, and filters [{"key", "values"}].
+ALTER TABLE features ADD COLUMN IF NOT EXISTS aggregation_multiplier numeric;
+ALTER TABLE features ADD COLUMN IF NOT EXISTS bucket_size text;
+ALTER TABLE features ADD COLUMN IF NOT EXISTS group_by text;
+ALTER TABLE features ADD COLUMN IF NOT EXISTS filters jsonb;
 
 -- The append-only event log, the truth behind every usage figure. The unique key is the
 -- idempotency key; the primary key orders each customer's log (positions chosen by the
