@@ -198,7 +198,8 @@ public sealed class CustomerGrain(
             var hot = new HotEvents(hotFrom, options.Value.HotMaxEvents);
             await foreach (var row in log.ReadSinceAsync(_tenantId, _externalId, hotFrom, CancellationToken.None))
             {
-                hot.Add(row.Seq, row.EventName, row.Timestamp, row.PropertiesJson);
+                using var properties = JsonDocument.Parse(row.PropertiesJson);
+                hot.Add(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
             }
 
             _hot = hot;
@@ -211,23 +212,8 @@ public sealed class CustomerGrain(
         }
 
         var (meter, range) = UsageCalculator.From(query);
-        var documents = new List<JsonDocument>();
-        try
-        {
-            var events = new List<UsageEvent>();
-            foreach (var e in _hot.Range(query.EventName, query.Start, query.End))
-            {
-                var document = JsonDocument.Parse(e.PropertiesUtf8);
-                documents.Add(document);
-                events.Add(new UsageEvent(e.Timestamp, e.Seq, document.RootElement));
-            }
-
-            return new UsageQueryResult(true, UsageCalculator.Compute(meter, range, events));
-        }
-        finally
-        {
-            documents.ForEach(d => d.Dispose());
-        }
+        var events = _hot.Range(query.EventName, query.Start, query.End).Select(e => new UsageEvent(e.Timestamp, e.Seq, e.Properties));
+        return new UsageQueryResult(true, UsageCalculator.Compute(meter, range, events));
     }
 
     /// <summary>Makes sure the customer exists and the catalog is at least at the given version; false when the customer is unknown.</summary>
@@ -341,7 +327,7 @@ public sealed class CustomerGrain(
     /// <summary>Folds one logged event into each feature it feeds that has not yet seen its position.</summary>
     private void Fold(long seq, string eventName, DateTime timestamp, JsonElement properties)
     {
-        _hot?.Add(seq, eventName, timestamp, properties.GetRawText());
+        _hot?.Add(seq, eventName, timestamp, properties);
         foreach (var feature in _catalog.FeaturesFor(eventName))
         {
             var aggregate = Usage.Features[feature.Id];

@@ -1,9 +1,9 @@
-using System.Text;
+using System.Text.Json;
 
 namespace Flexprice.Grains.State;
 
-/// <summary>One logged event held in memory: time, log position, and its properties as UTF-8 JSON.</summary>
-public readonly record struct HotEvent(DateTime Timestamp, long Seq, byte[] PropertiesUtf8);
+/// <summary>One logged event held in memory: time, log position, and its properties, parsed once (a query reads them without parsing).</summary>
+public readonly record struct HotEvent(DateTime Timestamp, long Seq, JsonElement Properties);
 
 /// <summary>
 /// The customer's recent events, in memory, for real-time usage queries. Invariant: it holds every logged
@@ -22,7 +22,7 @@ public sealed class HotEvents(DateTime from, int capacity)
     public int Count => _seqs.Count;
 
     /// <summary>Holds the event when it is recent enough and not held yet (replays may offer an event twice).</summary>
-    public void Add(long seq, string eventName, DateTime timestamp, string propertiesJson)
+    public void Add(long seq, string eventName, DateTime timestamp, JsonElement properties)
     {
         if (timestamp < From || !_seqs.Add(seq))
         {
@@ -34,7 +34,8 @@ public sealed class HotEvents(DateTime from, int capacity)
             _byName[eventName] = list = [];
         }
 
-        var e = new HotEvent(timestamp, seq, Encoding.UTF8.GetBytes(propertiesJson));
+        // A copy of its own, independent of the document it came from.
+        var e = new HotEvent(timestamp, seq, properties.Clone());
         // Mostly appends; late events are inserted in place.
         var index = list.Count;
         while (index > 0 && Compare(list[index - 1], e) > 0)
@@ -85,9 +86,6 @@ public sealed class HotEvents(DateTime from, int capacity)
             yield return list[i];
         }
     }
-
-    /// <summary>Bytes held, approximately: the JSON plus per-event overhead (array header, list slot, seq set entry).</summary>
-    public long ApproximateBytes() => _byName.Values.Sum(list => list.Sum(e => (long)e.PropertiesUtf8.Length + 24 + 32 + 24));
 
     private void ShrinkTo(int keep)
     {
