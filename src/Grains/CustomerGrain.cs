@@ -349,6 +349,8 @@ public sealed class CustomerGrain(
 
     private async Task CheckpointIfDirtyAsync(CancellationToken cancellationToken)
     {
+        // The timer also keeps the in-memory events bounded by the period while only ingestion arrives.
+        _hot?.Advance(time.GetUtcNow().UtcDateTime - options.Value.HotPeriod);
         if (_sinceCheckpoint > 0)
         {
             await CheckpointAsync(cancellationToken);

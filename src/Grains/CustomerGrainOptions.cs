@@ -16,5 +16,5 @@ public sealed class CustomerGrainOptions
     public TimeSpan HotPeriod { get; set; } = TimeSpan.FromHours(26);
 
     /// <summary>At most this many events held in memory per customer; beyond it the in-memory period shortens.</summary>
-    public int HotMaxEvents { get; set; } = 50_000;
+    public int HotMaxEvents { get; set; } = 20_000;
 }
