@@ -50,7 +50,8 @@ public sealed record StoredEventResponse(
 
 /// <param name="IterFirstKey">The newest event's key: pass it as iter_first_key for the events newer than this page.</param>
 /// <param name="IterLastKey">The oldest event's key: pass it as iter_last_key for the next (older) page.</param>
-public sealed record EventListResponse(IReadOnlyList<StoredEventResponse> Events, bool HasMore, string? IterFirstKey, string? IterLastKey);
+/// <param name="TotalCount">Events matching the filters, all pages together.</param>
+public sealed record EventListResponse(IReadOnlyList<StoredEventResponse> Events, bool HasMore, string? IterFirstKey, string? IterLastKey, long TotalCount);
 
 /// <param name="Quantity">What the event contributed: 1 for COUNT, the value otherwise (a string for text values).</param>
 public sealed record FeatureContributionResponse(string FeatureId, string FeatureName, string MeterId, string AggregationType, object Quantity);

@@ -72,6 +72,7 @@ public static class EventDebuggerApi
         var size = pageSize ?? MaxPageSize;
         var filter = new EventListFilter(Empty(externalCustomerId), Empty(eventName), Empty(eventId), Empty(source), start, end, before, after);
         var events = await log.ListAsync(http.Caller().TenantId, filter, size + 1, http.RequestAborted);
+        var total = await log.CountAsync(http.Caller().TenantId, filter, http.RequestAborted);
         var hasMore = events.Count > size;
         if (hasMore)
         {
@@ -83,7 +84,8 @@ public static class EventDebuggerApi
             [.. events.Select(ToResponse)],
             hasMore,
             events.Count > 0 ? Encode(events[0]) : null,
-            events.Count > 0 ? Encode(events[^1]) : null));
+            events.Count > 0 ? Encode(events[^1]) : null,
+            total));
     }
 
     private static async Task<IResult> Lookup(

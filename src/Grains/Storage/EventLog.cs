@@ -234,8 +234,46 @@ public sealed class EventLog(FlexpriceDatabase database)
     /// </summary>
     public async Task<List<StoredEvent>> ListAsync(string tenantId, EventListFilter filter, int limit, CancellationToken cancellationToken)
     {
-        var where = new List<string> { "tenant_id = @tenant" };
         await using var command = database.DataSource.CreateCommand();
+        var where = Where(command, tenantId, filter);
+        var key = filter.Before ?? filter.After;
+        if (key is not null)
+        {
+            where.Add(filter.Before is not null
+                ? "(event_time, event_id, external_customer_id) < (@key_time, @key_id, @key_customer)"
+                : "(event_time, event_id, external_customer_id) > (@key_time, @key_id, @key_customer)");
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("key_time", NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(key.Timestamp, DateTimeKind.Utc) });
+            command.Parameters.Add(new NpgsqlParameter<string>("key_id", key.EventId));
+            command.Parameters.Add(new NpgsqlParameter<string>("key_customer", key.ExternalCustomerId));
+        }
+
+        var order = filter.After is not null && filter.Before is null ? "ASC" : "DESC";
+        command.CommandText = $"""
+            SELECT {StoredColumns} FROM events WHERE {string.Join(" AND ", where)}
+            ORDER BY event_time {order}, event_id {order}, external_customer_id {order} LIMIT @limit
+            """;
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        var events = await ReadStoredAsync(command, cancellationToken);
+        if (order == "ASC")
+        {
+            events.Reverse();
+        }
+
+        return events;
+    }
+
+    /// <summary>How many of the tenant's events match <paramref name="filter"/>'s criteria (its keyset positions aside).</summary>
+    public async Task<long> CountAsync(string tenantId, EventListFilter filter, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand();
+        var where = Where(command, tenantId, filter);
+        command.CommandText = $"SELECT count(*) FROM events WHERE {string.Join(" AND ", where)}";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static List<string> Where(NpgsqlCommand command, string tenantId, EventListFilter filter)
+    {
+        var where = new List<string> { "tenant_id = @tenant" };
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
         void Text(string column, string name, string? value)
         {
@@ -261,30 +299,7 @@ public sealed class EventLog(FlexpriceDatabase database)
         Text("source", "source", filter.Source);
         Time("event_time >= @start", "start", filter.Start);
         Time("event_time < @end", "end", filter.End);
-        var key = filter.Before ?? filter.After;
-        if (key is not null)
-        {
-            where.Add(filter.Before is not null
-                ? "(event_time, event_id, external_customer_id) < (@key_time, @key_id, @key_customer)"
-                : "(event_time, event_id, external_customer_id) > (@key_time, @key_id, @key_customer)");
-            command.Parameters.Add(new NpgsqlParameter<DateTime>("key_time", NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(key.Timestamp, DateTimeKind.Utc) });
-            command.Parameters.Add(new NpgsqlParameter<string>("key_id", key.EventId));
-            command.Parameters.Add(new NpgsqlParameter<string>("key_customer", key.ExternalCustomerId));
-        }
-
-        var order = filter.After is not null && filter.Before is null ? "ASC" : "DESC";
-        command.CommandText = $"""
-            SELECT {StoredColumns} FROM events WHERE {string.Join(" AND ", where)}
-            ORDER BY event_time {order}, event_id {order}, external_customer_id {order} LIMIT @limit
-            """;
-        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
-        var events = await ReadStoredAsync(command, cancellationToken);
-        if (order == "ASC")
-        {
-            events.Reverse();
-        }
-
-        return events;
+        return where;
     }
 
     /// <summary>The tenant's events with this id (one per customer that used it), or only the given customer's.</summary>

@@ -32,6 +32,7 @@ public sealed class EventDebuggerTests(ApiFactory api)
             var page = await (await tenant.Http.GetAsync($"/v1/events?page_size=5{(last is null ? "" : $"&iter_last_key={last}")}")).ReadJsonAsync(HttpStatusCode.OK);
             seen.AddRange(page.GetProperty("events").EnumerateArray().Select(e =>
                 (e.GetProperty("timestamp").GetDateTime().ToUniversalTime(), e.GetProperty("id").GetString()!, e.GetProperty("external_customer_id").GetString()!)));
+            Assert.Equal(23, page.GetProperty("total_count").GetInt64());
             if (!page.GetProperty("has_more").GetBoolean())
             {
                 break;
@@ -47,6 +48,7 @@ public sealed class EventDebuggerTests(ApiFactory api)
         var filtered = await (await tenant.Http.GetAsync("/v1/events?external_customer_id=b&source=api")).ReadJsonAsync(HttpStatusCode.OK);
         Assert.All(filtered.GetProperty("events").EnumerateArray(), e => Assert.Equal("b", e.GetProperty("external_customer_id").GetString()));
         Assert.Equal(6, filtered.GetProperty("events").GetArrayLength());
+        Assert.Equal(6, filtered.GetProperty("total_count").GetInt64());
 
         var newer = await (await tenant.Http.GetAsync($"/v1/events?page_size=3&iter_first_key={last}")).ReadJsonAsync(HttpStatusCode.OK);
         Assert.Equal(3, newer.GetProperty("events").GetArrayLength());
