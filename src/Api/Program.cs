@@ -13,6 +13,7 @@ builder.AddFlexpriceOrleans();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 32 * 1024 * 1024);
 builder.Services.AddSingleton<IngestionService>();
 builder.Services.AddSingleton<AuthFailureThrottle>();
+builder.Services.AddSingleton<Flexprice.Api.Usage.UsageQueryService>();
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -34,6 +35,8 @@ app.MapHealthApi();
 
 var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>();
 v1.MapEventsApi();
+v1.MapUsageApi();
+v1.MapEventDebuggerApi();
 v1.MapCustomersApi();
 v1.MapFeaturesApi();
 v1.MapTenantsApi();

@@ -18,6 +18,18 @@ public enum AggregationType
 
     /// <summary>Number of distinct values of the field: strings compared by value, numbers and booleans by their JSON text.</summary>
     CountUnique = 4,
+
+    /// <summary>Mean of the field's value (sum ÷ events); 0 without events.</summary>
+    Avg = 5,
+
+    /// <summary>Smallest value of the field.</summary>
+    Min = 6,
+
+    /// <summary>Sum of the field's value times the meter's multiplier (a decimal &gt; 0).</summary>
+    SumWithMultiplier = 7,
+
+    /// <summary>Σ value × (period end − timestamp) ÷ (period end − period start): each value persists from its timestamp to the end of the period, prorated.</summary>
+    WeightedSum = 8,
 }
 
 public static class AggregationTypeNames
@@ -30,6 +42,10 @@ public static class AggregationTypeNames
         AggregationType.Max => "MAX",
         AggregationType.Latest => "LATEST",
         AggregationType.CountUnique => "COUNT_UNIQUE",
+        AggregationType.Avg => "AVG",
+        AggregationType.Min => "MIN",
+        AggregationType.SumWithMultiplier => "SUM_WITH_MULTIPLIER",
+        AggregationType.WeightedSum => "WEIGHTED_SUM",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
@@ -42,9 +58,14 @@ public static class AggregationTypeNames
             case "MAX": type = AggregationType.Max; return true;
             case "LATEST": type = AggregationType.Latest; return true;
             case "COUNT_UNIQUE": type = AggregationType.CountUnique; return true;
+            case "AVG": type = AggregationType.Avg; return true;
+            case "MIN": type = AggregationType.Min; return true;
+            case "SUM_WITH_MULTIPLIER": type = AggregationType.SumWithMultiplier; return true;
+            case "WEIGHTED_SUM": type = AggregationType.WeightedSum; return true;
             default: type = default; return false;
         }
     }
 
-    public static IReadOnlyList<string> WireNames { get; } = ["COUNT", "SUM", "MAX", "LATEST", "COUNT_UNIQUE"];
+    /// <summary>Every aggregation a meter or a usage query may use.</summary>
+    public static IReadOnlyList<string> WireNames { get; } = ["COUNT", "SUM", "MAX", "LATEST", "COUNT_UNIQUE", "AVG", "MIN", "SUM_WITH_MULTIPLIER", "WEIGHTED_SUM"];
 }

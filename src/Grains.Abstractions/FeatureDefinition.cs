@@ -1,8 +1,13 @@
+using System.Collections.Immutable;
+
 namespace Flexprice.Grains;
 
 /// <summary>
-/// A metered feature and its meter: every event named <see cref="EventName"/> feeds it, folded by
-/// <see cref="Aggregation"/> over the property <see cref="Field"/> (null for COUNT). Immutable once created.
+/// A metered feature and its meter: every event named <see cref="EventName"/> that matches <see cref="Filters"/>
+/// (AND across filters, OR within one) feeds it, folded by <see cref="Aggregation"/> over the property
+/// <see cref="Field"/> (null for COUNT). <see cref="Multiplier"/>: SUM_WITH_MULTIPLIER's factor. <see cref="BucketSize"/>:
+/// bucketed MAX or SUM (the usage is the sum of per-bucket results); <see cref="GroupBy"/>: with a bucketed MAX, maxima
+/// per (bucket, value of that property), summed. Immutable once created.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flexprice.FeatureDefinition")]
 public sealed record FeatureDefinition(
@@ -14,7 +19,15 @@ public sealed record FeatureDefinition(
     [property: Id(5)] AggregationType Aggregation,
     [property: Id(6)] string? Field,
     [property: Id(7)] string ResetUsage,
-    [property: Id(8)] DateTimeOffset CreatedAt);
+    [property: Id(8)] DateTimeOffset CreatedAt,
+    [property: Id(9)] decimal? Multiplier = null,
+    [property: Id(10)] WindowSize? BucketSize = null,
+    [property: Id(11)] string? GroupBy = null,
+    [property: Id(12)] ImmutableArray<UsageFilter> Filters = default)
+{
+    /// <summary>The meter's filters; empty when it has none.</summary>
+    public ImmutableArray<UsageFilter> MeterFilters => Filters.IsDefault ? [] : Filters;
+}
 
 /// <summary>A request to create a metered feature; validated by the caller.</summary>
 [GenerateSerializer, Immutable, Alias("Flexprice.NewFeature")]
@@ -23,4 +36,8 @@ public sealed record NewFeature(
     [property: Id(1)] string EventName,
     [property: Id(2)] AggregationType Aggregation,
     [property: Id(3)] string? Field,
-    [property: Id(4)] string ResetUsage);
+    [property: Id(4)] string ResetUsage,
+    [property: Id(5)] decimal? Multiplier = null,
+    [property: Id(6)] WindowSize? BucketSize = null,
+    [property: Id(7)] string? GroupBy = null,
+    [property: Id(8)] ImmutableArray<UsageFilter> Filters = default);

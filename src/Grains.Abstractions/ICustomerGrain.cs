@@ -18,6 +18,13 @@ public interface ICustomerGrain : IGrainWithStringKey
 
     /// <summary>All-time usage per feature, or null when the customer is unknown.</summary>
     Task<CustomerUsage?> GetUsage();
+
+    /// <summary>
+    /// Usage over a range, from the events the grain holds in memory (every event whose timestamp is within the
+    /// recent period, including those acknowledged a moment ago). <see cref="UsageQueryResult.Answer"/> is null
+    /// when the range starts before that period: the caller then computes from the event log, with the same result.
+    /// </summary>
+    Task<UsageQueryResult> QueryUsage(UsageQuery query);
 }
 
 public static class CustomerKey

@@ -31,6 +31,7 @@ public sealed class CustomerGrain(
     private CustomerRecord? _customer;
     private CatalogSnapshot _catalog = new(-1, []);
     private int _sinceCheckpoint;
+    private HotEvents? _hot;
 
     private CustomerUsageState Usage => state.State;
 
@@ -171,9 +172,48 @@ public sealed class CustomerGrain(
         var features = _catalog.Features.Select(f =>
         {
             var aggregate = Usage.Features[f.Id];
-            return new FeatureUsage(f, Aggregator.Value(aggregate, f.Aggregation), aggregate.EventCount);
+            var value = Aggregator.Value(aggregate, f.Aggregation);
+            return new FeatureUsage(f, f.Aggregation == AggregationType.SumWithMultiplier ? UsageValue.Of(value.Number * (f.Multiplier ?? 1m)) : value, aggregate.EventCount);
         });
         return new CustomerUsage(_externalId, [.. features]);
+    }
+
+    public async Task<UsageQueryResult> QueryUsage(UsageQuery query)
+    {
+        if (!await PrepareAsync(minimumCatalogVersion: 0))
+        {
+            return new UsageQueryResult(false, null);
+        }
+
+        var hotFrom = time.GetUtcNow().UtcDateTime - options.Value.HotPeriod;
+        if (_hot is null)
+        {
+            if (query.Start < hotFrom)
+            {
+                // Nothing held yet and the range is old anyway: leave it to the log.
+                return new UsageQueryResult(true, null);
+            }
+
+            // Rebuilt from the log on first use: everything logged at or after hotFrom (late events too).
+            var hot = new HotEvents(hotFrom, options.Value.HotMaxEvents);
+            await foreach (var row in log.ReadSinceAsync(_tenantId, _externalId, hotFrom, CancellationToken.None))
+            {
+                using var properties = JsonDocument.Parse(row.PropertiesJson);
+                hot.Add(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
+            }
+
+            _hot = hot;
+        }
+
+        _hot.Advance(hotFrom);
+        if (query.Start < _hot.From)
+        {
+            return new UsageQueryResult(true, null);
+        }
+
+        var (meter, range) = UsageCalculator.From(query);
+        var events = _hot.Range(query.EventName, query.Start, query.End).Select(e => new UsageEvent(e.Timestamp, e.Seq, e.Properties));
+        return new UsageQueryResult(true, UsageCalculator.Compute(meter, range, events));
     }
 
     /// <summary>Makes sure the customer exists and the catalog is at least at the given version; false when the customer is unknown.</summary>
@@ -295,11 +335,12 @@ public sealed class CustomerGrain(
     /// <summary>Folds one logged event into each feature it feeds that has not yet seen its position.</summary>
     private void Fold(long seq, string eventName, DateTime timestamp, JsonElement properties)
     {
+        _hot?.Add(seq, eventName, timestamp, properties);
         foreach (var feature in _catalog.FeaturesFor(eventName))
         {
             var aggregate = Usage.Features[feature.Id];
             // Events logged before the feature existed may lack its field: they do not feed it.
-            if (seq > aggregate.ThroughSeq && PropertyReader.TryRead(properties, feature, out var input, out _))
+            if (seq > aggregate.ThroughSeq && feature.Accepts(properties) && PropertyReader.TryRead(properties, feature, out var input, out _))
             {
                 Aggregator.Apply(aggregate, feature.Aggregation, seq, timestamp, input);
             }
@@ -316,6 +357,8 @@ public sealed class CustomerGrain(
 
     private async Task CheckpointIfDirtyAsync(CancellationToken cancellationToken)
     {
+        // The timer also keeps the in-memory events bounded by the period while only ingestion arrives.
+        _hot?.Advance(time.GetUtcNow().UtcDateTime - options.Value.HotPeriod);
         if (_sinceCheckpoint > 0)
         {
             await CheckpointAsync(cancellationToken);

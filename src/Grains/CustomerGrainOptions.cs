@@ -11,4 +11,10 @@ public sealed class CustomerGrainOptions
 
     /// <summary>How many recent event ids (with fingerprints) a grain remembers to answer retries without a database trip.</summary>
     public int RecentEventIds { get; set; } = 10_000;
+
+    /// <summary>Usage queries whose range starts less than this long ago are answered from the events the grain holds in memory; older ranges from the event log.</summary>
+    public TimeSpan HotPeriod { get; set; } = TimeSpan.FromHours(26);
+
+    /// <summary>At most this many events held in memory per customer; beyond it the in-memory period shortens.</summary>
+    public int HotMaxEvents { get; set; } = 20_000;
 }

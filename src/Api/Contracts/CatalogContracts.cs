@@ -10,15 +10,22 @@ public sealed record CreateCustomerRequest(string ExternalId, string? Name, stri
 
 public sealed record CustomerResponse(string Id, string ExternalId, string Name, string? Email, JsonElement? Metadata, DateTime CreatedAt);
 
-public sealed record AggregationRequest(string Type, string? Field);
+/// <param name="Multiplier">SUM_WITH_MULTIPLIER only (required there): a decimal &gt; 0.</param>
+/// <param name="BucketSize">MAX and SUM only: the usage is the sum of the per-bucket results (a window size: MINUTE … MONTH).</param>
+/// <param name="GroupBy">Bucketed MAX only: maxima per (bucket, value of this property), summed.</param>
+public sealed record AggregationRequest(string Type, string? Field, decimal? Multiplier = null, string? BucketSize = null, string? GroupBy = null);
 
-public sealed record MeterRequest(string EventName, AggregationRequest Aggregation, string? ResetUsage);
+/// <summary>An event must equal one of <see cref="Values"/> at <see cref="Key"/>; numbers compare by value.</summary>
+public sealed record FilterRequest(string Key, IReadOnlyList<string> Values);
+
+/// <param name="Filters">Events feed the meter only when they pass every filter (AND across keys, OR within a key); an event that does not need not carry the meter's field.</param>
+public sealed record MeterRequest(string EventName, AggregationRequest Aggregation, string? ResetUsage, IReadOnlyList<FilterRequest>? Filters = null);
 
 public sealed record CreateFeatureRequest(string Name, string Type, MeterRequest Meter);
 
-public sealed record AggregationResponse(string Type, string? Field);
+public sealed record AggregationResponse(string Type, string? Field, decimal? Multiplier = null, string? BucketSize = null, string? GroupBy = null);
 
-public sealed record MeterResponse(string Id, string Name, string EventName, AggregationResponse Aggregation, string ResetUsage);
+public sealed record MeterResponse(string Id, string Name, string EventName, AggregationResponse Aggregation, string ResetUsage, IReadOnlyList<FilterRequest>? Filters = null);
 
 public sealed record FeatureResponse(string Id, string Name, string Type, string MeterId, MeterResponse Meter, DateTime CreatedAt);
 

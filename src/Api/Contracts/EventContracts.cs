@@ -24,8 +24,41 @@ public sealed record EventAcceptedResponse(string EventId, string Message);
 
 public sealed record BulkEventsAcceptedResponse(string Message, IReadOnlyList<string> EventIds);
 
-public sealed record UsageResponse(string ExternalCustomerId, IReadOnlyList<FeatureUsageResponse> Features);
+/// <param name="StartTime">The range's start when one was asked for (null: all time).</param>
+public sealed record UsageResponse(string ExternalCustomerId, IReadOnlyList<FeatureUsageResponse> Features, DateTime? StartTime = null, DateTime? EndTime = null);
 
 /// <param name="Value">A number; a string for LATEST over string values.</param>
 /// <param name="EventCount">Events that fed the feature.</param>
 public sealed record FeatureUsageResponse(string FeatureId, string FeatureName, string EventName, string AggregationType, object Value, long EventCount);
+
+/// <summary>
+/// A usage query's answer. <see cref="Value"/> is the aggregate over the whole range (not a sum of windows);
+/// <see cref="Results"/> holds the windows with events, oldest first (none without a window_size).
+/// <see cref="Source"/> says where the events were read: <c>memory</c> (the customer grain's recent events) or <c>log</c> (the event log); the answer is the same.
+/// </summary>
+public sealed record UsageQueryResponse(
+    string EventName, string Type, object Value, long EventCount, DateTime StartTime, DateTime EndTime, string? WindowSize, string Timezone,
+    IReadOnlyList<UsageWindowResponse> Results, string Source);
+
+/// <param name="WindowSize">The window's aligned start (Flexprice's name for it); equal to <see cref="WindowStart"/>.</param>
+/// <param name="WindowEnd">The window's aligned end; only events inside the query's range count, so the first and last windows may be cut.</param>
+public sealed record UsageWindowResponse(DateTime WindowSize, DateTime WindowStart, DateTime WindowEnd, object Value, long EventCount);
+
+/// <summary>A stored event, as the debugger shows it.</summary>
+public sealed record StoredEventResponse(
+    string Id, string ExternalCustomerId, string? CustomerId, string EventName, DateTime Timestamp, string? Source, JsonElement Properties, DateTime IngestedAt);
+
+/// <param name="IterFirstKey">The newest event's key: pass it as iter_first_key for the events newer than this page.</param>
+/// <param name="IterLastKey">The oldest event's key: pass it as iter_last_key for the next (older) page.</param>
+/// <param name="TotalCount">Events matching the filters, all pages together.</param>
+public sealed record EventListResponse(IReadOnlyList<StoredEventResponse> Events, bool HasMore, string? IterFirstKey, string? IterLastKey, long TotalCount);
+
+/// <param name="Quantity">What the event contributed: 1 for COUNT, the value otherwise (a string for text values).</param>
+public sealed record FeatureContributionResponse(string FeatureId, string FeatureName, string MeterId, string AggregationType, object Quantity);
+
+/// <param name="Status">Always <c>processed</c>: an event is stored and counted before its 202.</param>
+public sealed record EventLookupResponse(StoredEventResponse Event, string Status, IReadOnlyList<FeatureContributionResponse> Features);
+
+public sealed record RejectionResponse(DateTime Time, string Route, int Status, string Reason, string RequestHead);
+
+public sealed record RejectionListResponse(IReadOnlyList<RejectionResponse> Rejections);

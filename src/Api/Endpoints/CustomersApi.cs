@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
+using Flexprice.Api.Usage;
 using Flexprice.Grains;
+using Flexprice.Grains.Aggregation;
 using Flexprice.Grains.Storage;
 
 namespace Flexprice.Api.Endpoints;
@@ -87,23 +89,85 @@ public static class CustomersApi
         return customer is null ? Errors.NotFound($"Customer '{id}' not found") : TypedResults.Ok(ToResponse(customer));
     }
 
-    private static async Task<IResult> Usage(HttpContext http, IGrainFactory grains, [Microsoft.AspNetCore.Mvc.FromRoute(Name = "external_customer_id")] string externalCustomerId)
+    private static async Task<IResult> Usage(
+        HttpContext http, IGrainFactory grains, CatalogStore store, UsageQueryService queries,
+        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "external_customer_id")] string externalCustomerId,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "start_time")] string? startTime,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "end_time")] string? endTime)
     {
-        var usage = await grains.GetGrain<ICustomerGrain>(CustomerKey.For(http.Caller().TenantId, externalCustomerId)).GetUsage();
+        var tenantId = http.Caller().TenantId;
+        if (!string.IsNullOrEmpty(startTime) || !string.IsNullOrEmpty(endTime))
+        {
+            return await RangeUsageAsync(http, grains, store, queries, tenantId, externalCustomerId, startTime, endTime);
+        }
+
+        var usage = await grains.GetGrain<ICustomerGrain>(CustomerKey.For(tenantId, externalCustomerId)).GetUsage();
         if (usage is null)
         {
             return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
         }
 
-        return TypedResults.Ok(new UsageResponse(
-            usage.ExternalCustomerId,
-            [.. usage.Features.Select(f => new FeatureUsageResponse(
-                f.Feature.Id,
-                f.Feature.Name,
-                f.Feature.EventName,
-                f.Feature.Aggregation.ToWireName(),
-                f.Value.Text is { } text ? text : f.Value.Number,
-                f.EventCount))]));
+        var features = new List<FeatureUsageResponse>(usage.Features.Length);
+        foreach (var f in usage.Features)
+        {
+            var (value, count) = (f.Value, f.EventCount);
+            if (f.Feature.NeedsEvents())
+            {
+                // Per-bucket and per-group results need the events: computed from the log.
+                var query = FeatureMeter.Query(f.Feature.EventName, f.Feature.Meter(), new Grains.Aggregation.UsageRange(AllTime.Start, AllTime.End, TimeZoneInfo.Utc));
+                var answer = await queries.FromLogAsync(tenantId, externalCustomerId, query, http.RequestAborted);
+                (value, count) = (answer.Value, answer.EventCount);
+            }
+
+            features.Add(new FeatureUsageResponse(
+                f.Feature.Id, f.Feature.Name, f.Feature.EventName, f.Feature.Aggregation.ToWireName(), UsageApi.ValueOf(value), count));
+        }
+
+        return TypedResults.Ok(new UsageResponse(usage.ExternalCustomerId, features));
+    }
+
+    /// <summary>Usage of every feature over [start_time, end_time) (either may be left out: unbounded on that side), from the event log.</summary>
+    private static async Task<IResult> RangeUsageAsync(
+        HttpContext http, IGrainFactory grains, CatalogStore store, UsageQueryService queries, string tenantId, string externalCustomerId, string? startTime, string? endTime)
+    {
+        if (!UsageRequest.TryTime(startTime, "start_time", out var start, out var error) || !UsageRequest.TryTime(endTime, "end_time", out var end, out error))
+        {
+            return Errors.BadRequest(error);
+        }
+
+        var from = start ?? AllTime.Start;
+        var to = end ?? AllTime.End;
+        if (to <= from)
+        {
+            return Errors.BadRequest("Invalid range: end_time must be after start_time");
+        }
+
+        var snapshot = await grains.GetGrain<ITenantCatalogGrain>(tenantId).GetSnapshot();
+        if (snapshot.Features.IsEmpty && await store.FindCustomerByExternalIdAsync(tenantId, externalCustomerId, http.RequestAborted) is null)
+        {
+            return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
+        }
+
+        var features = new List<FeatureUsageResponse>(snapshot.Features.Length);
+        foreach (var feature in snapshot.Features)
+        {
+            var query = FeatureMeter.Query(feature.EventName, feature.Meter(), new Grains.Aggregation.UsageRange(from, to, TimeZoneInfo.Utc));
+            if (await queries.QueryAsync(tenantId, externalCustomerId, query, http.RequestAborted) is not var (answer, _))
+            {
+                return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
+            }
+
+            features.Add(new FeatureUsageResponse(
+                feature.Id, feature.Name, feature.EventName, feature.Aggregation.ToWireName(), UsageApi.ValueOf(answer.Value), answer.EventCount));
+        }
+
+        return TypedResults.Ok(new UsageResponse(externalCustomerId, features, start, end));
+    }
+
+    private static class AllTime
+    {
+        public static readonly DateTime Start = new(1, 1, 2, 0, 0, 0, DateTimeKind.Utc);
+        public static readonly DateTime End = new(9999, 12, 30, 0, 0, 0, DateTimeKind.Utc);
     }
 
     private static CustomerResponse ToResponse(CustomerRecord customer)

@@ -42,12 +42,18 @@ public static class FeaturesApi
         }
 
         AggregationTypeNames.TryParse(request.Meter.Aggregation.Type, out var aggregation);
+        var options = request.Meter.Aggregation;
+        WindowSize? bucket = WindowSizeNames.TryParse(options.BucketSize, out var b) ? b : null;
         var feature = await grains.GetGrain<ITenantCatalogGrain>(http.Caller().TenantId).CreateFeature(new NewFeature(
             request.Name.Trim(),
             request.Meter.EventName.Trim(),
             aggregation,
-            request.Meter.Aggregation.Field?.Trim(),
-            request.Meter.ResetUsage?.Trim().ToUpperInvariant() ?? "BILLING_PERIOD"));
+            options.Field?.Trim(),
+            request.Meter.ResetUsage?.Trim().ToUpperInvariant() ?? "BILLING_PERIOD",
+            aggregation == AggregationType.SumWithMultiplier ? options.Multiplier : null,
+            bucket,
+            string.IsNullOrWhiteSpace(options.GroupBy) ? null : options.GroupBy.Trim(),
+            [.. (request.Meter.Filters ?? []).Select(f => new UsageFilter(f.Key.Trim(), [.. f.Values]))]));
         return TypedResults.Created($"/v1/features/{feature.Id}", ToResponse(feature));
     }
 
@@ -102,6 +108,38 @@ public static class FeaturesApi
             return $"Missing required field: meter.aggregation.field ({aggregation.ToWireName()} aggregates a property)";
         }
 
+        var options = request.Meter.Aggregation;
+        if (aggregation == AggregationType.SumWithMultiplier && options.Multiplier is not > 0m)
+        {
+            return "Invalid meter.aggregation.multiplier: SUM_WITH_MULTIPLIER needs a number greater than 0";
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.BucketSize))
+        {
+            if (!WindowSizeNames.TryParse(options.BucketSize, out _))
+            {
+                return $"Invalid meter.aggregation.bucket_size '{options.BucketSize}': use one of {string.Join(", ", WindowSizeNames.WireNames)}";
+            }
+
+            if (aggregation is not (AggregationType.Max or AggregationType.Sum))
+            {
+                return "Invalid meter.aggregation.bucket_size: only MAX and SUM take one";
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.GroupBy) && (aggregation != AggregationType.Max || string.IsNullOrWhiteSpace(options.BucketSize)))
+        {
+            return "Invalid meter.aggregation.group_by: only a bucketed MAX takes one";
+        }
+
+        foreach (var filter in request.Meter.Filters ?? [])
+        {
+            if (filter is null || string.IsNullOrWhiteSpace(filter.Key) || filter.Values is null || filter.Values.Count == 0 || filter.Values.Any(v => v is null))
+            {
+                return "Invalid meter.filters: each filter is {\"key\": \"…\", \"values\": [\"…\", …]} with at least one value";
+            }
+        }
+
         if (request.Meter.ResetUsage is { } reset && !ResetUsageValues.Contains(reset.Trim().ToUpperInvariant()))
         {
             return $"Invalid reset_usage '{reset}': use BILLING_PERIOD or NEVER";
@@ -115,6 +153,12 @@ public static class FeaturesApi
         feature.Name,
         feature.Type,
         feature.MeterId,
-        new MeterResponse(feature.MeterId, feature.Name, feature.EventName, new AggregationResponse(feature.Aggregation.ToWireName(), feature.Field), feature.ResetUsage),
+        new MeterResponse(
+            feature.MeterId,
+            feature.Name,
+            feature.EventName,
+            new AggregationResponse(feature.Aggregation.ToWireName(), feature.Field, feature.Multiplier, feature.BucketSize?.ToWireName(), feature.GroupBy),
+            feature.ResetUsage,
+            [.. feature.MeterFilters.Select(f => new FilterRequest(f.Key, f.Values))]),
         feature.CreatedAt.UtcDateTime);
 }

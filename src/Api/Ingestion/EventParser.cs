@@ -112,7 +112,8 @@ public static class EventParser
 
         foreach (var feature in features)
         {
-            if (!PropertyReader.TryRead(properties, feature, out _, out var propertyError))
+            // An event outside a feature's filters does not feed it, so need not carry its field.
+            if (feature.Accepts(properties) && !PropertyReader.TryRead(properties, feature, out _, out var propertyError))
             {
                 error = propertyError!;
                 return false;

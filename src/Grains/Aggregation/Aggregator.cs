@@ -11,8 +11,11 @@ public static class Aggregator
         aggregate.EventCount++;
         switch (type)
         {
-            case AggregationType.Sum:
+            case AggregationType.Sum or AggregationType.Avg or AggregationType.SumWithMultiplier or AggregationType.WeightedSum:
                 aggregate.Sum += input.Number;
+                break;
+            case AggregationType.Min:
+                aggregate.Min = aggregate.Min is { } min ? Math.Min(min, input.Number) : input.Number;
                 break;
             case AggregationType.Max:
                 aggregate.Max = aggregate.Max is { } max ? Math.Max(max, input.Number) : input.Number;
@@ -45,6 +48,10 @@ public static class Aggregator
             ? UsageValue.Of(0m)
             : aggregate.LatestText is { } text ? UsageValue.OfText(text) : UsageValue.Of(aggregate.LatestNumber),
         AggregationType.CountUnique => UsageValue.Of(aggregate.Unique?.Count ?? 0),
+        AggregationType.Avg => UsageValue.Of(aggregate.EventCount == 0 ? 0m : aggregate.Sum / aggregate.EventCount),
+        AggregationType.Min => UsageValue.Of(aggregate.Min ?? 0m),
+        // All time has no period end to prorate to, and no multiplier here: the plain sum.
+        AggregationType.SumWithMultiplier or AggregationType.WeightedSum => UsageValue.Of(aggregate.Sum),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }

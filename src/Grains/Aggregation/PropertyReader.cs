@@ -38,7 +38,8 @@ public static class PropertyReader
 
         switch (feature.Aggregation)
         {
-            case AggregationType.Sum or AggregationType.Max:
+            case AggregationType.Sum or AggregationType.Max or AggregationType.Avg or AggregationType.Min
+                or AggregationType.SumWithMultiplier or AggregationType.WeightedSum:
                 if (TryReadNumber(value, out var number) && Math.Abs(number) <= MaxMagnitude)
                 {
                     input = new AggregationInput(number, null, null);

@@ -16,6 +16,8 @@ public sealed class FeatureAggregate
 
     public decimal? Max { get; set; }
 
+    public decimal? Min { get; set; }
+
     public DateTime? LatestTimestamp { get; set; }
 
     public long LatestSeq { get; set; }

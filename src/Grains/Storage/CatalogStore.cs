@@ -201,7 +201,8 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
     public async Task<ImmutableArray<FeatureDefinition>> ListFeaturesAsync(string tenantId, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand("""
-            SELECT id, name, type, meter_id, event_name, aggregation_type, aggregation_field, reset_usage, created_at
+            SELECT id, name, type, meter_id, event_name, aggregation_type, aggregation_field, reset_usage, created_at,
+                   aggregation_multiplier, bucket_size, group_by, filters::text
             FROM features WHERE tenant_id = @tenant ORDER BY created_at, id
             """);
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
@@ -219,7 +220,11 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
                 aggregation,
                 reader.IsDBNull(6) ? null : reader.GetString(6),
                 reader.GetString(7),
-                new DateTimeOffset(reader.GetFieldValue<DateTime>(8), TimeSpan.Zero)));
+                new DateTimeOffset(reader.GetFieldValue<DateTime>(8), TimeSpan.Zero),
+                reader.IsDBNull(9) ? null : reader.GetDecimal(9),
+                reader.IsDBNull(10) || !WindowSizeNames.TryParse(reader.GetString(10), out var bucket) ? null : bucket,
+                reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.IsDBNull(12) ? [] : FiltersFromJson(reader.GetString(12))));
         }
 
         return features.ToImmutable();
@@ -229,11 +234,21 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
     {
         var created = new FeatureDefinition(
             Ids.New("feat", time), feature.Name, "metered", Ids.New("meter", time), feature.EventName,
-            feature.Aggregation, feature.Aggregation == AggregationType.Count ? null : feature.Field, feature.ResetUsage, new DateTimeOffset(Now(), TimeSpan.Zero));
+            feature.Aggregation, feature.Aggregation == AggregationType.Count ? null : feature.Field, feature.ResetUsage, new DateTimeOffset(Now(), TimeSpan.Zero),
+            feature.Multiplier, feature.BucketSize, feature.GroupBy, feature.Filters.IsDefault ? [] : feature.Filters);
         await using var command = database.DataSource.CreateCommand("""
-            INSERT INTO features (id, tenant_id, name, type, meter_id, event_name, aggregation_type, aggregation_field, reset_usage, created_at)
-            VALUES (@id, @tenant, @name, @type, @meter_id, @event_name, @aggregation, @field, @reset_usage, @now)
+            INSERT INTO features (id, tenant_id, name, type, meter_id, event_name, aggregation_type, aggregation_field, reset_usage, created_at,
+                                  aggregation_multiplier, bucket_size, group_by, filters)
+            VALUES (@id, @tenant, @name, @type, @meter_id, @event_name, @aggregation, @field, @reset_usage, @now,
+                    @multiplier, @bucket_size, @group_by, @filters::jsonb)
             """);
+        command.Parameters.Add(new NpgsqlParameter("multiplier", NpgsqlDbType.Numeric) { Value = (object?)created.Multiplier ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("bucket_size", NpgsqlDbType.Text) { Value = (object?)created.BucketSize?.ToWireName() ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("group_by", NpgsqlDbType.Text) { Value = (object?)created.GroupBy ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("filters", NpgsqlDbType.Text)
+        {
+            Value = created.MeterFilters.IsEmpty ? DBNull.Value : System.Text.Json.JsonSerializer.Serialize(created.MeterFilters.Select(f => new { key = f.Key, values = f.Values })),
+        });
         command.Parameters.Add(new NpgsqlParameter<string>("id", created.Id));
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
         command.Parameters.Add(new NpgsqlParameter<string>("name", created.Name));
@@ -246,6 +261,13 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
         command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = created.CreatedAt.UtcDateTime });
         await command.ExecuteNonQueryAsync(cancellationToken);
         return created;
+    }
+
+    private static ImmutableArray<UsageFilter> FiltersFromJson(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return [.. document.RootElement.EnumerateArray().Select(f => new UsageFilter(
+            f.GetProperty("key").GetString()!, [.. f.GetProperty("values").EnumerateArray().Select(v => v.GetString()!)]))];
     }
 
     private async Task<CustomerRecord?> SingleCustomerAsync(string predicate, string tenantId, string value, CancellationToken cancellationToken)

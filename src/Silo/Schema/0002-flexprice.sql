@@ -48,6 +48,11 @@ CREATE TABLE IF NOT EXISTS features (
     created_at         timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS features_tenant ON features (tenant_id, created_at);
+-- Meter options: SUM_WITH_MULTIPLIER's factor, bucketed MAX/SUM, group_by, and filters [{"key", "values"}].
+ALTER TABLE features ADD COLUMN IF NOT EXISTS aggregation_multiplier numeric;
+ALTER TABLE features ADD COLUMN IF NOT EXISTS bucket_size text;
+ALTER TABLE features ADD COLUMN IF NOT EXISTS group_by text;
+ALTER TABLE features ADD COLUMN IF NOT EXISTS filters jsonb;
 
 -- The append-only event log, the truth behind every usage figure. The unique key is the
 -- idempotency key; the primary key orders each customer's log (positions chosen by the
@@ -67,3 +72,11 @@ CREATE TABLE IF NOT EXISTS events (
     CONSTRAINT events_pkey PRIMARY KEY (tenant_id, external_customer_id, customer_seq),
     CONSTRAINT events_idempotency_key UNIQUE (tenant_id, external_customer_id, event_id)
 );
+
+-- Usage queries read one customer's (or the tenant's) events of one name in a time range;
+-- the event debugger lists a tenant's events newest first.
+-- A customer grain loads its recent events (any name) when it first answers a usage query.
+CREATE INDEX IF NOT EXISTS events_customer_time ON events (tenant_id, external_customer_id, event_time);
+CREATE INDEX IF NOT EXISTS events_customer_name_time ON events (tenant_id, external_customer_id, event_name, event_time);
+CREATE INDEX IF NOT EXISTS events_tenant_time_id ON events (tenant_id, event_time, event_id, external_customer_id);
+CREATE INDEX IF NOT EXISTS events_tenant_event_id ON events (tenant_id, event_id);

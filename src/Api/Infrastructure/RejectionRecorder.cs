@@ -1,0 +1,91 @@
+using System.Text;
+using Flexprice.Api.Contracts;
+using Flexprice.Grains;
+
+namespace Flexprice.Api.Infrastructure;
+
+/// <summary>
+/// Tells the tenant's <see cref="IRejectionLogGrain"/> about every ingestion request answered 400, 409 or 503,
+/// with the reason and the first bytes of the body, so an operator can see why events were turned away.
+/// </summary>
+public sealed class RejectionRecorder(IGrainFactory grains, TimeProvider time, ILogger<RejectionRecorder> logger) : IEndpointFilter
+{
+    public const int HeadBytes = 512;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var head = new HeadCapturingStream(http.Request.Body, HeadBytes);
+        http.Request.Body = head;
+        var result = await next(context);
+        if (result is IStatusCodeHttpResult { StatusCode: 400 or 409 or 503 } status && http.Items.ContainsKey(typeof(ApiKeyIdentity)))
+        {
+            var reason = result is IValueHttpResult { Value: { } value } ? value switch
+            {
+                BulkErrorResponse bulk => $"{bulk.Error} ({bulk.Errors.Count} events refused)",
+                ErrorResponse error => error.Error,
+                _ => "",
+            } : "";
+            try
+            {
+                // Awaited (only refusals pay for it), so the refusal is listed once the client has its answer.
+                await grains.GetGrain<IRejectionLogGrain>(http.Caller().TenantId)
+                    .Record(new Rejection(time.GetUtcNow(), $"{http.Request.Method} {http.Request.Path}", status.StatusCode!.Value, reason, head.Head()));
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Recording a refused request failed");
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Passes reads through, keeping a copy of the first bytes.</summary>
+    private sealed class HeadCapturingStream(Stream inner, int capacity) : Stream
+    {
+        private readonly byte[] _head = new byte[capacity];
+        private int _length;
+
+        public string Head() => Encoding.UTF8.GetString(_head, 0, _length);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Keep(buffer.AsSpan(offset, inner.Read(buffer, offset, count)));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            return Keep(buffer.Span[..read]);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Keep(ReadOnlySpan<byte> read)
+        {
+            var take = Math.Min(read.Length, _head.Length - _length);
+            read[..take].CopyTo(_head.AsSpan(_length));
+            _length += take;
+            return read.Length;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Flexprice.Grains;
+using Flexprice.Grains.Aggregation;
+using Flexprice.Grains.Storage;
+
+namespace Flexprice.Api.Usage;
+
+/// <summary>
+/// Answers usage queries. A customer's recent ranges come from its grain's memory (hot); older ranges and
+/// tenant-wide queries from the event log (cold). Both compute with the same pure <see cref="UsageCalculator"/>
+/// over the same events, so the source never changes the answer; read-your-writes holds on both because an event
+/// is in the grain's memory and committed to the log before its 202 is written.
+/// </summary>
+public sealed class UsageQueryService(IGrainFactory grains, EventLog log)
+{
+    public const string FromMemory = "memory";
+    public const string FromLog = "log";
+
+    /// <summary>The answer and where it came from (<see cref="FromMemory"/> or <see cref="FromLog"/>), or null when <paramref name="externalCustomerId"/> names no customer of the tenant.</summary>
+    public async Task<(UsageAnswer Answer, string Source)?> QueryAsync(string tenantId, string? externalCustomerId, UsageQuery query, CancellationToken cancellationToken)
+    {
+        if (externalCustomerId is not null)
+        {
+            var result = await grains.GetGrain<ICustomerGrain>(CustomerKey.For(tenantId, externalCustomerId)).QueryUsage(query);
+            if (!result.CustomerFound)
+            {
+                return null;
+            }
+
+            if (result.Answer is { } answer)
+            {
+                return (answer, FromMemory);
+            }
+        }
+
+        return (await FromLogAsync(tenantId, externalCustomerId, query, cancellationToken), FromLog);
+    }
+
+    /// <summary>The answer computed from the event log alone.</summary>
+    public async Task<UsageAnswer> FromLogAsync(string tenantId, string? externalCustomerId, UsageQuery query, CancellationToken cancellationToken)
+    {
+        var rows = await log.ReadUsageAsync(tenantId, externalCustomerId, query.EventName, query.Start, query.End, cancellationToken);
+        var documents = new List<JsonDocument>(rows.Count);
+        try
+        {
+            var events = new List<UsageEvent>(rows.Count);
+            foreach (var row in rows)
+            {
+                var document = JsonDocument.Parse(row.PropertiesJson);
+                documents.Add(document);
+                events.Add(new UsageEvent(DateTime.SpecifyKind(row.Timestamp, DateTimeKind.Utc), row.Order, document.RootElement));
+            }
+
+            var (meter, range) = UsageCalculator.From(query);
+            return UsageCalculator.Compute(meter, range, events);
+        }
+        finally
+        {
+            foreach (var document in documents)
+            {
+                document.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.Text.Json;
+using Flexprice.Grains;
+using Flexprice.Grains.Aggregation;
+
+namespace Flexprice.Api.Usage;
+
+/// <summary>
+/// A usage query as <c>POST /v1/events/usage</c> and <c>POST /v1/events/usage/meter</c> take it, read leniently
+/// from JSON: times RFC 3339 (default: the 7 days before now), <c>filters</c> as <c>{"key": ["v", …]}</c> or
+/// <c>[{"key", "values"}]</c>, <c>group_by</c> a property name (or a one-element list).
+/// </summary>
+public sealed record UsageRequest(
+    string? EventName,
+    string? AggregationType,
+    string? PropertyName,
+    string? ExternalCustomerId,
+    string? MeterId,
+    string? FeatureId,
+    DateTime Start,
+    DateTime End,
+    WindowSize? WindowSize,
+    TimeZoneInfo Zone,
+    DateTime? BillingAnchor,
+    decimal? Multiplier,
+    WindowSize? BucketSize,
+    string? GroupBy,
+    IReadOnlyList<PropertyFilter> Filters)
+{
+    public static readonly TimeSpan DefaultRange = TimeSpan.FromDays(7);
+
+    public UsageRange Range => new(Start, End, Zone, WindowSize, BillingAnchor);
+
+    /// <summary>Reads the request; on failure <paramref name="error"/> says what is wrong, for a 400.</summary>
+    public static bool TryRead(JsonElement json, DateTime now, out UsageRequest request, out string error)
+    {
+        request = null!;
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            error = Contracts.ErrorMessages.InvalidJson;
+            return false;
+        }
+
+        string? Text(string name) => json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()!.Trim() : null;
+
+        if (!TryTime(Text("start_time"), "start_time", out var start, out error)
+            || !TryTime(Text("end_time"), "end_time", out var end, out error)
+            || !TryTime(Text("billing_anchor"), "billing_anchor", out var anchor, out error))
+        {
+            return false;
+        }
+
+        var endTime = end ?? (start is { } s && s > now ? s + DefaultRange : now);
+        var startTime = start ?? endTime - DefaultRange;
+        if (endTime <= startTime)
+        {
+            error = "Invalid range: end_time must be after start_time";
+            return false;
+        }
+
+        WindowSize? window = null;
+        if (Text("window_size") is { Length: > 0 } windowText)
+        {
+            if (!WindowSizeNames.TryParse(windowText, out var w))
+            {
+                error = $"Invalid window_size '{windowText}': use one of {string.Join(", ", WindowSizeNames.WireNames)}";
+                return false;
+            }
+
+            window = w;
+        }
+
+        WindowSize? bucket = null;
+        if (Text("bucket_size") is { Length: > 0 } bucketText)
+        {
+            if (!WindowSizeNames.TryParse(bucketText, out var b))
+            {
+                error = $"Invalid bucket_size '{bucketText}': use one of {string.Join(", ", WindowSizeNames.WireNames)}";
+                return false;
+            }
+
+            bucket = b;
+        }
+
+        var zone = TimeZoneInfo.Utc;
+        if (Text("timezone") is { Length: > 0 } zoneId && !TryZone(zoneId, out zone))
+        {
+            error = $"Invalid timezone '{zoneId}': use an IANA time zone such as Europe/Berlin";
+            return false;
+        }
+
+        decimal? multiplier = null;
+        if (json.TryGetProperty("multiplier", out var m) && m.ValueKind != JsonValueKind.Null)
+        {
+            if (!PropertyReader.TryReadNumber(m, out var value) || value <= 0)
+            {
+                error = "Invalid multiplier: a number greater than 0";
+                return false;
+            }
+
+            multiplier = value;
+        }
+
+        string? groupBy = null;
+        if (json.TryGetProperty("group_by", out var g))
+        {
+            groupBy = g.ValueKind switch
+            {
+                JsonValueKind.String => g.GetString(),
+                JsonValueKind.Array when g.GetArrayLength() == 1 && g[0].ValueKind == JsonValueKind.String => g[0].GetString(),
+                JsonValueKind.Array when g.GetArrayLength() == 0 => null,
+                JsonValueKind.Null => null,
+                _ => "\0",
+            };
+            if (groupBy == "\0")
+            {
+                error = "Invalid group_by: one property name";
+                return false;
+            }
+        }
+
+        if (!TryFilters(json, out var filters, out error))
+        {
+            return false;
+        }
+
+        request = new UsageRequest(
+            Text("event_name"), Text("aggregation_type"), Text("property_name"), Text("external_customer_id"), Text("meter_id"), Text("feature_id"),
+            startTime, endTime, window, zone, anchor, multiplier, bucket, string.IsNullOrWhiteSpace(groupBy) ? null : groupBy, filters);
+        error = "";
+        return true;
+    }
+
+    /// <summary>The meter's checks: a field for all but COUNT, a multiplier for SUM_WITH_MULTIPLIER, buckets only for MAX and SUM, no group_by for LATEST.</summary>
+    public static string? Validate(MeterSpec meter)
+    {
+        if (meter.Type != Grains.AggregationType.Count && string.IsNullOrWhiteSpace(meter.Field))
+        {
+            return $"Missing required field: property_name ({meter.Type.ToWireName()} aggregates a property)";
+        }
+
+        if (meter.BucketSize is not null && meter.Type is not (Grains.AggregationType.Max or Grains.AggregationType.Sum))
+        {
+            return "Invalid bucket_size: only MAX and SUM aggregations take one";
+        }
+
+        if (meter.GroupBy is not null && meter.Type == Grains.AggregationType.Latest)
+        {
+            return "Invalid group_by: LATEST cannot be grouped";
+        }
+
+        return null;
+    }
+
+    public static bool TryZone(string id, out TimeZoneInfo zone)
+    {
+        try
+        {
+            zone = TimeZoneInfo.FindSystemTimeZoneById(id);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            zone = TimeZoneInfo.Utc;
+            return false;
+        }
+    }
+
+    public static bool TryTime(string? text, string name, out DateTime? value, out string error)
+    {
+        value = null;
+        error = "";
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            error = $"Invalid {name} '{text}': use RFC 3339, e.g. 2025-08-22T07:05:49Z";
+            return false;
+        }
+
+        value = parsed.UtcDateTime;
+        return true;
+    }
+
+    private static bool TryFilters(JsonElement json, out IReadOnlyList<PropertyFilter> filters, out string error)
+    {
+        var list = new List<PropertyFilter>();
+        filters = list;
+        error = "";
+        if (!json.TryGetProperty("filters", out var f) || f.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (f.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in f.EnumerateObject())
+            {
+                if (!TryValues(property.Value, out var values))
+                {
+                    error = $"Invalid filters: the values of '{property.Name}' must be a list of strings or numbers";
+                    return false;
+                }
+
+                list.Add(new PropertyFilter(property.Name, values));
+            }
+
+            return true;
+        }
+
+        if (f.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in f.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("key", out var key) || key.ValueKind != JsonValueKind.String
+                    || !item.TryGetProperty("values", out var valuesJson) || !TryValues(valuesJson, out var values))
+                {
+                    error = "Invalid filters: each filter is {\"key\": \"…\", \"values\": [\"…\"]}";
+                    return false;
+                }
+
+                list.Add(new PropertyFilter(key.GetString()!, values));
+            }
+
+            return true;
+        }
+
+        error = "Invalid filters: an object {\"key\": [\"v\"]} or a list [{\"key\", \"values\"}]";
+        return false;
+    }
+
+    private static bool TryValues(JsonElement json, out List<string> values)
+    {
+        values = [];
+        var items = json.ValueKind == JsonValueKind.Array ? json.EnumerateArray().ToList() : [json];
+        foreach (var item in items)
+        {
+            switch (item.ValueKind)
+            {
+                case JsonValueKind.String:
+                    values.Add(item.GetString()!);
+                    break;
+                case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
+                    values.Add(item.GetRawText());
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Flexprice.Grains.Aggregation;
+
+/// <summary>
+/// A meter filter: the event's property <see cref="Key"/> must equal one of <see cref="Values"/>
+/// (AND across filters, OR within one). A missing property does not match. Numbers compare by value,
+/// so "2" matches 2, "2.0" and "2"; booleans by their JSON text.
+/// </summary>
+public sealed record PropertyFilter(string Key, IReadOnlyList<string> Values)
+{
+    public bool Matches(JsonElement properties) => Matches(properties, Key, Values);
+
+    public static bool Matches(JsonElement properties, string key, IReadOnlyList<string> values)
+    {
+        if (properties.ValueKind != JsonValueKind.Object || !properties.TryGetProperty(key, out var value))
+        {
+            return false;
+        }
+
+        foreach (var wanted in values)
+        {
+            if (ValueMatches(value, wanted))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ValueMatches(JsonElement value, string wanted)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                var text = value.GetString()!;
+                return string.Equals(text, wanted, StringComparison.Ordinal) || (TryNumber(text, out var a) && TryNumber(wanted, out var b) && a == b);
+            case JsonValueKind.Number:
+                return string.Equals(value.GetRawText(), wanted, StringComparison.Ordinal)
+                    || (value.TryGetDecimal(out var number) && TryNumber(wanted, out var other) && number == other);
+            case JsonValueKind.True or JsonValueKind.False:
+                return string.Equals(value.GetRawText(), wanted.Trim(), StringComparison.OrdinalIgnoreCase);
+            default:
+                return false;
+        }
+    }
+
+    private static bool TryNumber(string text, out decimal number) =>
+        decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number);
+}
+
+/// <summary>
+/// What to aggregate: the type, the property (<see cref="Field"/>, null for COUNT), the multiplier of
+/// SUM_WITH_MULTIPLIER, the bucket of bucketed MAX/SUM (the total is the sum of per-bucket results),
+/// the property to group by (the total is the sum of per-group results) and the filters.
+/// </summary>
+public sealed record MeterSpec(
+    AggregationType Type,
+    string? Field,
+    decimal Multiplier = 1m,
+    WindowSize? BucketSize = null,
+    string? GroupBy = null,
+    IReadOnlyList<PropertyFilter>? Filters = null);
+
+public static class FeatureMeters
+{
+    /// <summary>The feature's meter, as the usage calculator takes it.</summary>
+    public static MeterSpec Meter(this FeatureDefinition feature) => new(
+        feature.Aggregation, feature.Field, feature.Multiplier ?? 1m, feature.BucketSize, feature.GroupBy,
+        [.. feature.MeterFilters.Select(f => new PropertyFilter(f.Key, f.Values))]);
+
+    /// <summary>Whether the event's properties pass the feature's filters (always, without filters).</summary>
+    public static bool Accepts(this FeatureDefinition feature, JsonElement properties)
+    {
+        foreach (var filter in feature.MeterFilters)
+        {
+            if (!PropertyFilter.Matches(properties, filter.Key, filter.Values))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether the feature's usage needs the events themselves (buckets, groups): the grain's running aggregate cannot give it.</summary>
+    public static bool NeedsEvents(this FeatureDefinition feature) => feature.BucketSize is not null || feature.GroupBy is not null;
+}
+
+/// <summary>An event as a usage computation sees it. <see cref="Order"/> breaks LATEST's timestamp ties: the greater (later ingested) wins.</summary>
+public readonly record struct UsageEvent(DateTime Timestamp, long Order, JsonElement Properties);
+
+/// <summary>The range [<see cref="Start"/>, <see cref="End"/>) (UTC), the calendar of <see cref="Zone"/>, and the optional window size.</summary>
+public sealed record UsageRange(DateTime Start, DateTime End, TimeZoneInfo Zone, WindowSize? Window = null, DateTime? BillingAnchor = null);
+
+
+/// <summary>
+/// Usage over a range, computed from events: pure and exact (decimal). Events outside the range, not
+/// matching the filters, or without a usable value for the aggregation (missing property, a
+/// non-numeric value for a numeric aggregation) do not count; COUNT counts every matching event.
+/// </summary>
+public static class UsageCalculator
+{
+    /// <summary>The calculator's view of a wire query.</summary>
+    public static (MeterSpec Meter, UsageRange Range) From(UsageQuery query) => (
+        new MeterSpec(query.Type, query.Field, query.Multiplier, query.BucketSize, query.GroupBy, [.. query.Filters.Select(f => new PropertyFilter(f.Key, f.Values))]),
+        new UsageRange(query.Start, query.End, TimeZoneInfo.FindSystemTimeZoneById(query.TimeZoneId), query.Window, query.BillingAnchor));
+
+    public static UsageAnswer Compute(MeterSpec meter, UsageRange range, IEnumerable<UsageEvent> events)
+    {
+        var items = new List<Item>();
+        foreach (var e in events)
+        {
+            if (e.Timestamp < range.Start || e.Timestamp >= range.End || !Matches(meter, e.Properties) || !TryInput(meter, e, out var item))
+            {
+                continue;
+            }
+
+            items.Add(item);
+        }
+
+        var bucketCalendar = meter.BucketSize is { } bucket ? new WindowCalendar(bucket, range.Zone, range.BillingAnchor) : null;
+        var total = Aggregate(meter, bucketCalendar, items, range.Start, range.End);
+        var windows = new List<UsageWindow>();
+        if (range.Window is { } size)
+        {
+            var calendar = new WindowCalendar(size, range.Zone, range.BillingAnchor);
+            foreach (var group in items.GroupBy(i => calendar.Floor(i.Timestamp)).OrderBy(g => g.Key))
+            {
+                var end = calendar.Next(group.Key);
+                var list = group.ToList();
+                var value = Aggregate(meter, bucketCalendar, list, Max(group.Key, range.Start), Min(end, range.End));
+                windows.Add(new UsageWindow(group.Key, end, value, list.Count));
+            }
+        }
+
+        return new UsageAnswer(total, items.Count, [.. windows]);
+    }
+
+    public static bool Matches(MeterSpec meter, JsonElement properties)
+    {
+        if (meter.Filters is { } filters)
+        {
+            foreach (var filter in filters)
+            {
+                if (!filter.Matches(properties))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static UsageValue Aggregate(MeterSpec meter, WindowCalendar? buckets, List<Item> items, DateTime periodStart, DateTime periodEnd)
+    {
+        if (buckets is null && meter.GroupBy is null)
+        {
+            return Base(meter, items, periodStart, periodEnd);
+        }
+
+        var sum = 0m;
+        foreach (var group in items.GroupBy(i => (Bucket: buckets?.Floor(i.Timestamp), i.Group)))
+        {
+            sum += Base(meter, [.. group], periodStart, periodEnd).Number;
+        }
+
+        return UsageValue.Of(sum);
+    }
+
+    private static UsageValue Base(MeterSpec meter, List<Item> items, DateTime periodStart, DateTime periodEnd)
+    {
+        if (items.Count == 0)
+        {
+            return UsageValue.Of(0m);
+        }
+
+        switch (meter.Type)
+        {
+            case AggregationType.Count:
+                return UsageValue.Of(items.Count);
+            case AggregationType.Sum:
+                return UsageValue.Of(items.Sum(i => i.Number));
+            case AggregationType.SumWithMultiplier:
+                return UsageValue.Of(items.Sum(i => i.Number) * meter.Multiplier);
+            case AggregationType.Avg:
+                return UsageValue.Of(items.Sum(i => i.Number) / items.Count);
+            case AggregationType.Max:
+                return UsageValue.Of(items.Max(i => i.Number));
+            case AggregationType.Min:
+                return UsageValue.Of(items.Min(i => i.Number));
+            case AggregationType.CountUnique:
+                return UsageValue.Of(items.Select(i => i.Key).Distinct(StringComparer.Ordinal).Count());
+            case AggregationType.Latest:
+                var latest = items[0];
+                foreach (var item in items)
+                {
+                    if (item.Timestamp > latest.Timestamp || (item.Timestamp == latest.Timestamp && item.Order > latest.Order))
+                    {
+                        latest = item;
+                    }
+                }
+
+                return latest.Text is { } text ? UsageValue.OfText(text) : UsageValue.Of(latest.Number);
+            case AggregationType.WeightedSum:
+                decimal span = (periodEnd - periodStart).Ticks;
+                return UsageValue.Of(items.Sum(i => i.Number * ((periodEnd - i.Timestamp).Ticks / span)));
+            default:
+                throw new ArgumentOutOfRangeException(nameof(meter), meter.Type, null);
+        }
+    }
+
+    private static bool TryInput(MeterSpec meter, UsageEvent e, out Item item)
+    {
+        item = default;
+        var group = "";
+        if (meter.GroupBy is { } groupBy && e.Properties.ValueKind == JsonValueKind.Object && e.Properties.TryGetProperty(groupBy, out var groupValue))
+        {
+            group = groupValue.ValueKind == JsonValueKind.String ? "s:" + groupValue.GetString() : "j:" + groupValue.GetRawText();
+        }
+
+        if (meter.Type == AggregationType.Count)
+        {
+            item = new Item(e.Timestamp, e.Order, 0m, null, null, group);
+            return true;
+        }
+
+        if (meter.Field is not { } field || e.Properties.ValueKind != JsonValueKind.Object || !e.Properties.TryGetProperty(field, out var value))
+        {
+            return false;
+        }
+
+        switch (meter.Type)
+        {
+            case AggregationType.Latest when value.ValueKind == JsonValueKind.String:
+                item = new Item(e.Timestamp, e.Order, 0m, value.GetString(), null, group);
+                return true;
+            case AggregationType.Latest when value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var latest):
+                item = new Item(e.Timestamp, e.Order, latest, null, null, group);
+                return true;
+            case AggregationType.Latest:
+                return false;
+            case AggregationType.CountUnique when value.ValueKind == JsonValueKind.String:
+                item = new Item(e.Timestamp, e.Order, 0m, null, $"\"{value.GetString()}\"", group);
+                return true;
+            case AggregationType.CountUnique when value.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
+                item = new Item(e.Timestamp, e.Order, 0m, null, value.GetRawText(), group);
+                return true;
+            case AggregationType.CountUnique:
+                return false;
+            default:
+                if (!PropertyReader.TryReadNumber(value, out var number))
+                {
+                    return false;
+                }
+
+                item = new Item(e.Timestamp, e.Order, number, null, null, group);
+                return true;
+        }
+    }
+
+    private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
+
+    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+
+    private readonly record struct Item(DateTime Timestamp, long Order, decimal Number, string? Text, string? Key, string Group);
+}
