@@ -5,7 +5,6 @@ using Flexprice.Grains.State;
 using Flexprice.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Orleans.Storage;
 
 namespace Flexprice.Grains;
@@ -20,11 +19,13 @@ namespace Flexprice.Grains;
 public sealed class CustomerGrain(
     [PersistentState("usage", StorageNames.Checkpoints)] IPersistentState<CustomerUsageState> state,
     EventLog log,
+    EventLogWriter writer,
     CatalogStore catalog,
     IOptions<CustomerGrainOptions> options,
-    TimeProvider time,
     ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
 {
+    private const int MaxAppendAttempts = 3;
+
     private readonly RecentEventIds _recent = new(options.Value.RecentEventIds);
     private string _tenantId = "";
     private string _externalId = "";
@@ -65,24 +66,29 @@ public sealed class CustomerGrain(
         }
 
         AppendResult appended;
-        try
+        for (var attempt = 1; ; attempt++)
         {
             appended = await AppendAsync(batch.Events, pending);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
+            if (!appended.Collided)
+            {
+                break;
+            }
+
             // Another activation of this customer (possible while a cluster's membership settles)
-            // wrote after our position: read what it wrote, then decide again after it.
-            logger.LogWarning("Customer {Tenant}/{Customer}: another writer logged after position {Seq} ({Constraint}); catching up",
-                _tenantId, _externalId, Usage.LastSeq, ex.ConstraintName);
+            // wrote after our position, or raced on one of these ids: nothing of ours was stored.
+            // Read what it wrote, then decide again after it.
+            if (attempt == MaxAppendAttempts)
+            {
+                throw new InvalidOperationException($"Customer {_tenantId}/{_externalId}: the event log kept moving past position {Usage.LastSeq}; giving up after {attempt} attempts");
+            }
+
+            logger.LogWarning("Customer {Tenant}/{Customer}: another writer logged after position {Seq}; catching up", _tenantId, _externalId, Usage.LastSeq);
             await CatchUpAsync(_catalog, CancellationToken.None);
             (outcomes, pending) = Classify(batch.Events);
             if (outcomes.Contains(EventOutcome.Conflict) || pending.Count == 0)
             {
                 return new IngestResult(true, [.. outcomes]);
             }
-
-            appended = await AppendAsync(batch.Events, pending);
         }
 
         var conflict = pending.Any(i => appended.Existing.TryGetValue(batch.Events[i].EventId, out var stored) && !stored.AsSpan().SequenceEqual(batch.Events[i].Fingerprint));
@@ -242,8 +248,9 @@ public sealed class CustomerGrain(
         static EventOutcome Same(byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b) ? EventOutcome.Duplicate : EventOutcome.Conflict;
     }
 
+    /// <summary>Through the silo's group-commit writer: this grain waits (and keeps its other calls waiting) until the flush holding its rows committed.</summary>
     private Task<AppendResult> AppendAsync(ImmutableArray<IngestEvent> events, List<int> pending) =>
-        log.AppendAsync(_tenantId, _externalId, _customer!.Id, [.. pending.Select(i => events[i])], Usage.LastSeq, time.GetUtcNow().UtcDateTime, CancellationToken.None);
+        writer.AppendAsync(new AppendRequest(_tenantId, _externalId, _customer!.Id, [.. pending.Select(i => events[i])], Usage.LastSeq));
 
     /// <summary>
     /// Brings every feature of <paramref name="snapshot"/> up to the end of the log: replays what
