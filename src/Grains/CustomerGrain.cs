@@ -33,6 +33,17 @@ public sealed class CustomerGrain(
     private CatalogSnapshot _catalog = new(-1, []);
     private int _sinceCheckpoint;
 
+    // True while the log is being read into the aggregates: they are half-updated, and an
+    // interleaved usage query must wait for its turn instead of reading them.
+    private bool _catchingUp;
+
+    // True when the recent-id memory holds every id of this customer's log: the log was replayed
+    // from its start into it (no checkpoint skipped a prefix), nothing was forgotten since, and no
+    // append ended in doubt. Then Check need not ask the database about ids it does not remember.
+    private bool _memoryFromLogStart;
+
+    private bool _stateUnreliable;
+
     private CustomerUsageState Usage => state.State;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -43,8 +54,10 @@ public sealed class CustomerGrain(
             await CatchUpAsync(await Catalog().GetSnapshot(), cancellationToken);
         }
 
+        // The first tick at a random point of the first interval, so that grains activated together
+        // (a bulk reaching thousands of customers) do not checkpoint together ever after.
         var interval = options.Value.CheckpointInterval;
-        this.RegisterGrainTimer(CheckpointIfDirtyAsync, interval, interval);
+        this.RegisterGrainTimer(CheckpointIfDirtyAsync, interval * (0.5 + Random.Shared.NextDouble() / 2), interval);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -68,7 +81,18 @@ public sealed class CustomerGrain(
         AppendResult appended;
         for (var attempt = 1; ; attempt++)
         {
-            appended = await AppendAsync(batch.Events, pending);
+            try
+            {
+                appended = await AppendAsync(batch.Events, pending);
+            }
+            catch
+            {
+                // The rows may or may not have been committed: the next append finds out (its
+                // positions are then taken), but until then memory is not the whole log.
+                _memoryFromLogStart = false;
+                throw;
+            }
+
             if (!appended.Collided)
             {
                 break;
@@ -152,7 +176,11 @@ public sealed class CustomerGrain(
         }
 
         var (outcomes, pending) = Classify(batch.Events);
-        var askLog = pending.Where(i => batch.Events[i].EventIdGiven).Select(i => batch.Events[i].EventId).ToList();
+        // Server-made ids are new by construction; a client's id not in memory may be in the log,
+        // unless memory holds the whole log. (Another activation may be logging right now either
+        // way; Ingest decides against the log itself.)
+        var memoryIsWholeLog = _memoryFromLogStart && !_recent.HasForgotten;
+        var askLog = memoryIsWholeLog ? [] : pending.Where(i => batch.Events[i].EventIdGiven).Select(i => batch.Events[i].EventId).ToList();
         var stored = askLog.Count == 0
             ? []
             : await log.FindAsync(_tenantId, _externalId, askLog, CancellationToken.None);
@@ -167,13 +195,39 @@ public sealed class CustomerGrain(
         return new IngestResult(true, [.. outcomes]);
     }
 
+    /// <summary>
+    /// Interleaved (see the interface): runs while another call of this grain may be suspended at
+    /// an await. The aggregates are consistent at every such point except during a catch-up from
+    /// the log, and an ingest folds its rows only after its commit and without awaiting, so what
+    /// this reads holds every acknowledged event and no uncommitted one. Anything else (customer not
+    /// loaded yet, catalog changed, catch-up running) is done in turn, through GetUsageInTurn.
+    /// </summary>
     public async Task<CustomerUsage?> GetUsage()
+    {
+        if (_customer is not null && !_catchingUp)
+        {
+            var snapshot = await Catalog().GetSnapshot();
+            if (_customer is not null && !_catchingUp && snapshot.Version == _catalog.Version)
+            {
+                return CurrentUsage();
+            }
+        }
+
+        return await this.AsReference<ICustomerGrain>().GetUsageInTurn();
+    }
+
+    public async Task<CustomerUsage?> GetUsageInTurn()
     {
         if (!await PrepareAsync(minimumCatalogVersion: long.MaxValue))
         {
             return null;
         }
 
+        return CurrentUsage();
+    }
+
+    private CustomerUsage CurrentUsage()
+    {
         var features = _catalog.Features.Select(f =>
         {
             var aggregate = Usage.Features[f.Id];
@@ -274,16 +328,37 @@ public sealed class CustomerGrain(
         }
 
         var replayed = 0;
-        await foreach (var row in log.ReadAsync(_tenantId, _externalId, from, cancellationToken))
+        _catchingUp = true;
+        try
         {
-            using var properties = JsonDocument.Parse(row.PropertiesJson);
-            Fold(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
-            _recent.Remember(row.EventId, row.Fingerprint);
-            Usage.LastSeq = Math.Max(Usage.LastSeq, row.Seq);
-            replayed++;
+            await foreach (var row in log.ReadAsync(_tenantId, _externalId, from, cancellationToken))
+            {
+                using var properties = JsonDocument.Parse(row.PropertiesJson);
+                Fold(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
+                _recent.Remember(row.EventId, row.Fingerprint);
+                Usage.LastSeq = Math.Max(Usage.LastSeq, row.Seq);
+                replayed++;
+            }
+
+            SetThroughSeq();
+            if (from == 0)
+            {
+                _memoryFromLogStart = true;
+            }
+        }
+        catch
+        {
+            // Some rows are folded and the positions they went through not yet recorded: reading
+            // the log again would fold them twice. Never checkpoint this state; start afresh.
+            _stateUnreliable = true;
+            DeactivateOnIdle();
+            throw;
+        }
+        finally
+        {
+            _catchingUp = false;
         }
 
-        SetThroughSeq();
         if (replayed > 0)
         {
             _sinceCheckpoint += replayed;
@@ -315,7 +390,7 @@ public sealed class CustomerGrain(
 
     private async Task CheckpointIfDirtyAsync(CancellationToken cancellationToken)
     {
-        if (_sinceCheckpoint > 0)
+        if (_sinceCheckpoint > 0 && !_stateUnreliable)
         {
             await CheckpointAsync(cancellationToken);
         }

@@ -179,6 +179,9 @@ public sealed class EventLog(FlexpriceDatabase database)
             command.Parameters.Add(new NpgsqlParameter<string?[]>("sources", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = sources });
             command.Parameters.Add(new NpgsqlParameter<string[]>("properties", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = properties });
             command.Parameters.Add(new NpgsqlParameter<byte[][]>("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = fingerprints });
+            // Prepared once per physical connection (Npgsql keeps it across pool checkouts): a
+            // flush of a few rows would otherwise spend most of its time planning this statement.
+            await command.PrepareAsync(cancellationToken);
 
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
