@@ -105,9 +105,9 @@ public sealed class Suite(BenchOptions options)
     {
         var warm = TimeSpan.FromSeconds(2);
         await raw.ResetAsync();
-        var a = await raw.InsertOnConflictAsync(warm, options.RawSeconds);
-        var b = await raw.CopyThenInsertAsync(warm, options.RawSeconds);
-        var c = await raw.PlainCopyAsync(warm, options.RawSeconds);
+        var a = await MeasureRawAsync("raw (a)", () => raw.InsertOnConflictAsync(warm, options.RawSeconds));
+        var b = await MeasureRawAsync("raw (b)", () => raw.CopyThenInsertAsync(warm, options.RawSeconds));
+        var c = await MeasureRawAsync("raw (c)", () => raw.PlainCopyAsync(warm, options.RawSeconds));
         await raw.ResetAsync();
         _baselines[(run, "raw (a) INSERT … ON CONFLICT, 1000 rows/statement, 2 connections")] = a;
         _baselines[(run, "raw (b) binary COPY to staging + INSERT … ON CONFLICT")] = b;
@@ -116,11 +116,25 @@ public sealed class Suite(BenchOptions options)
         Console.WriteLine($"raw durable ingest: (a) {a:F0} rows/s  (b) {b:F0} rows/s  → {Math.Max(a, b):F0};  plain COPY {c:F0} rows/s");
     }
 
+    /// <summary>A raw phase, with PostgreSQL's CPU and WAL per row (over warm-up and measurement alike).</summary>
+    private async Task<double> MeasureRawAsync(string name, Func<Task<double>> phase)
+    {
+        var wal = await WalBytesAsync();
+        var sampler = new Sampler(null, options.PostgresPid);
+        var started = Stopwatch.GetTimestamp();
+        var rowsPerSecond = await phase();
+        var cpu = sampler.Finish();
+        await sampler.DisposeAsync();
+        var rows = rowsPerSecond * Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Console.WriteLine($"{name,-28} {rowsPerSecond,9:F0} rows/s  cpu pg {cpu.Postgres:F2} gen {cpu.Generator:F2}  wal {(await WalBytesAsync() - wal) / rows:F0} B/row (approx.)");
+        return rowsPerSecond;
+    }
+
     private async Task<Measurement> PhaseAsync(int run, string name, Uri server, int connections, double? ratePerSecond, Func<int, Shot> next, bool verify)
     {
         await Load.RunAsync(server, connections, options.WarmUp, ratePerSecond, next);
         var wal = await WalBytesAsync();
-        var sampler = new Sampler(server == options.Url ? options.ServerPid : null, options.PostgresPid);
+        var sampler = new Sampler(server == options.Url ? options.ServerPid : options.BarePid, options.PostgresPid);
         var result = await Load.RunAsync(server, connections, options.Seconds, ratePerSecond, next);
         var cpu = sampler.Finish();
         await sampler.DisposeAsync();

@@ -44,6 +44,9 @@ public sealed class EventLog(FlexpriceDatabase database)
     //   only part of its rows; AppendBatchAsync deletes that part again, in the same transaction,
     //   and reports the group as collided. So each group's result is all of its new rows or none.
     //
+    // - Only client-named ids are looked up: a server-made id is new by construction (and were one
+    //   ever stored, ON CONFLICT would skip it and the group would report a collision, not a count).
+    //
     // Result rows: kind 0 = inserted (id, position), 1 = already stored (id, fingerprint,
     // position), 2 = group whose positions are taken.
     private const string AppendBatchSql = """
@@ -51,13 +54,14 @@ public sealed class EventLog(FlexpriceDatabase database)
             SELECT * FROM unnest(@g_tenants, @g_customers, @g_customer_ids, @g_afters) WITH ORDINALITY
                 AS g(tenant_id, external_customer_id, customer_id, after_seq, grp)
         ), i AS (
-            SELECT * FROM unnest(@groups, @ids, @names, @times, @sources, @properties, @fingerprints) WITH ORDINALITY
-                AS i(grp, event_id, event_name, event_time, source, properties, fingerprint, ord)
+            SELECT * FROM unnest(@groups, @ids, @named, @names, @times, @sources, @properties, @fingerprints) WITH ORDINALITY
+                AS i(grp, event_id, named, event_name, event_time, source, properties, fingerprint, ord)
         ), existing AS (
             SELECT i.grp, e.event_id, e.fingerprint, e.customer_seq, e.fingerprint <> i.fingerprint AS differs
             FROM i
             JOIN g ON g.grp = i.grp
             JOIN events e ON e.tenant_id = g.tenant_id AND e.external_customer_id = g.external_customer_id AND e.event_id = i.event_id
+            WHERE i.named
         ), taken AS (
             SELECT g.grp FROM g
             WHERE EXISTS (SELECT 1 FROM events e
@@ -131,6 +135,7 @@ public sealed class EventLog(FlexpriceDatabase database)
 
         var groups = new int[rowCount];
         var ids = new string[rowCount];
+        var named = new bool[rowCount];
         var names = new string[rowCount];
         var times = new DateTime[rowCount];
         var sources = new string?[rowCount];
@@ -143,6 +148,7 @@ public sealed class EventLog(FlexpriceDatabase database)
             {
                 groups[row] = g + 1;
                 ids[row] = e.EventId;
+                named[row] = e.EventIdGiven;
                 names[row] = e.EventName;
                 times[row] = e.Timestamp;
                 sources[row] = e.Source;
@@ -174,6 +180,7 @@ public sealed class EventLog(FlexpriceDatabase database)
             command.Parameters.Add(new NpgsqlParameter<long[]>("g_afters", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = afters });
             command.Parameters.Add(new NpgsqlParameter<int[]>("groups", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = groups });
             command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
+            command.Parameters.Add(new NpgsqlParameter<bool[]>("named", NpgsqlDbType.Array | NpgsqlDbType.Boolean) { TypedValue = named });
             command.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = names });
             command.Parameters.Add(new NpgsqlParameter<DateTime[]>("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = times });
             command.Parameters.Add(new NpgsqlParameter<string?[]>("sources", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = sources });

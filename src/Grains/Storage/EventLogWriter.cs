@@ -12,15 +12,21 @@ public sealed class EventLogWriterOptions
 
     /// <summary>A flush takes waiting appends until it holds this many events (a single larger append still goes alone).</summary>
     public int MaxEventsPerFlush { get; set; } = 8_000;
+
+    /// <summary>
+    /// While a flush runs, another starts only when at least this many appends wait; fewer wait for
+    /// the running flush to end and then go out together, so batches stay large under load.
+    /// </summary>
+    public int MinAppendsForConcurrentFlush { get; set; } = 200;
 }
 
 /// <summary>
 /// Group commit: one writer per silo coalesces the appends of many customer grains into one
 /// statement and one transaction per flush (<see cref="EventLog.AppendBatchAsync"/>), so the cost of
 /// a round trip and of a commit (the WAL flush) is shared by every grain waiting in that flush.
-/// There is no timer: a flush starts as soon as something waits and a flush slot is free, and
-/// what arrives while flushes are in flight waits for the next one, so batches grow with load and
-/// an idle system answers at once.
+/// There is no timer: a flush starts as soon as something waits and no flush runs (or many appends
+/// wait and a second flush slot is free), and what arrives while a flush is in flight waits for the
+/// next one, so batches grow with load and an idle system answers at once.
 /// <para>
 /// A grain awaits its append before it handles its next call (grain calls are not reentrant), so
 /// one activation has at most one append in the writer and its positions stay in order. Each
@@ -38,6 +44,11 @@ public sealed class EventLogWriter : IAsyncDisposable
     private readonly SemaphoreSlim _slots;
     private readonly Task _loop;
     private long _flushes;
+
+    // A second append for a customer already in the flush being assembled (a second activation,
+    // possible while membership settles) waits for the next flush: one group per customer.
+    private List<Pending> _deferred = [];
+    private int _queued;
 
     public EventLogWriter(EventLog log, TimeProvider time, IOptions<EventLogWriterOptions> options, ILogger<EventLogWriter> logger)
     {
@@ -60,8 +71,10 @@ public sealed class EventLogWriter : IAsyncDisposable
     public Task<AppendResult> AppendAsync(AppendRequest request)
     {
         var pending = new Pending(request);
+        Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite(pending))
         {
+            Interlocked.Decrement(ref _queued);
             throw new ObjectDisposedException(nameof(EventLogWriter));
         }
 
@@ -76,19 +89,46 @@ public sealed class EventLogWriter : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var reader = _queue.Reader;
-        // A second append for a customer already in the flush being assembled (a second activation,
-        // possible while membership settles) waits for the next flush: one group per customer.
-        var deferred = new List<Pending>();
-        var inFlight = new List<Task>();
-        while (deferred.Count > 0 || await reader.WaitToReadAsync())
+        try
         {
+            await LoopAsync();
+        }
+        catch (Exception ex)
+        {
+            // A bug here must not leave grains waiting forever: refuse new appends and fail the
+            // waiting ones (503 to their clients).
+            _logger.LogCritical(ex, "The event log writer stopped");
+            _queue.Writer.TryComplete(ex);
+            foreach (var pending in _deferred)
+            {
+                pending.Completion.TrySetException(ex);
+            }
+
+            while (_queue.Reader.TryRead(out var pending))
+            {
+                pending.Completion.TrySetException(ex);
+            }
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        var reader = _queue.Reader;
+        var inFlight = new List<Task>();
+        while (_deferred.Count > 0 || await reader.WaitToReadAsync())
+        {
+            var running = inFlight.Where(t => !t.IsCompleted).ToList();
+            if (running.Count > 0 && Volatile.Read(ref _queued) + _deferred.Count < _options.MinAppendsForConcurrentFlush)
+            {
+                await Task.WhenAny(running);
+            }
+
             await _slots.WaitAsync();
             var batch = new List<Pending>();
             var customers = new HashSet<(string, string)>();
             var events = 0;
-            var carried = deferred;
-            deferred = [];
+            var carried = _deferred;
+            _deferred = [];
             foreach (var pending in carried)
             {
                 Take(pending);
@@ -96,6 +136,7 @@ public sealed class EventLogWriter : IAsyncDisposable
 
             while (events < _options.MaxEventsPerFlush && reader.TryRead(out var next))
             {
+                Interlocked.Decrement(ref _queued);
                 Take(next);
             }
 
@@ -117,7 +158,7 @@ public sealed class EventLogWriter : IAsyncDisposable
                 }
                 else
                 {
-                    deferred.Add(pending);
+                    _deferred.Add(pending);
                 }
             }
         }
