@@ -8,12 +8,17 @@ public static class Proc
 {
     private static readonly double TicksPerSecond = 100; // USER_HZ, 100 on every mainstream Linux
 
-    /// <summary>CPU seconds (user + system) used so far by the process, or by it and its children (PostgreSQL's backends).</summary>
+    /// <summary>
+    /// CPU seconds (user + system) used so far by the process, or by it and its children
+    /// (PostgreSQL's backends): the live ones, plus those that exited (the parent's cutime/cstime),
+    /// so that a backend closing mid-phase does not take its CPU time with it.
+    /// </summary>
     public static double CpuSeconds(int pid, bool withChildren = false)
     {
         var total = OwnCpuSeconds(pid);
         if (withChildren)
         {
+            total += Stat(pid) is { } own ? (long.Parse(own[13], CultureInfo.InvariantCulture) + long.Parse(own[14], CultureInfo.InvariantCulture)) / TicksPerSecond : 0;
             foreach (var dir in Directory.EnumerateDirectories("/proc"))
             {
                 if (int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var child) && ParentOf(child) == pid)
