@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Flexprice.Grains;
 
 /// <summary>
@@ -16,7 +18,13 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// <summary>What <see cref="Ingest"/> would answer now, storing nothing (phase one of a bulk request spanning customers).</summary>
     Task<IngestResult> Check(IngestBatch batch);
 
-    /// <summary>All-time usage per feature, or null when the customer is unknown.</summary>
+    /// <summary>
+    /// All-time usage per feature, or null when the customer is unknown. Includes every event
+    /// acknowledged before the call. Interleaves with an ingest that is waiting for its commit
+    /// (answering from the aggregates as they stand, without the uncommitted events), so a query
+    /// never waits for another client's write.
+    /// </summary>
+    [AlwaysInterleave]
     Task<CustomerUsage?> GetUsage();
 
     /// <summary>
@@ -25,6 +33,9 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// when the range starts before that period: the caller then computes from the event log, with the same result.
     /// </summary>
     Task<UsageQueryResult> QueryUsage(UsageQuery query);
+
+    /// <summary>Like <see cref="GetUsage"/>, but in turn with the other calls: what GetUsage falls back to when it cannot answer from memory at once.</summary>
+    Task<CustomerUsage?> GetUsageInTurn();
 }
 
 public static class CustomerKey

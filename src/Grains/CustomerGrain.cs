@@ -5,7 +5,6 @@ using Flexprice.Grains.State;
 using Flexprice.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Orleans.Storage;
 
 namespace Flexprice.Grains;
@@ -20,11 +19,14 @@ namespace Flexprice.Grains;
 public sealed class CustomerGrain(
     [PersistentState("usage", StorageNames.Checkpoints)] IPersistentState<CustomerUsageState> state,
     EventLog log,
+    EventLogWriter writer,
     CatalogStore catalog,
     IOptions<CustomerGrainOptions> options,
     TimeProvider time,
     ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
 {
+    private const int MaxAppendAttempts = 3;
+
     private readonly RecentEventIds _recent = new(options.Value.RecentEventIds);
     private string _tenantId = "";
     private string _externalId = "";
@@ -32,6 +34,15 @@ public sealed class CustomerGrain(
     private CatalogSnapshot _catalog = new(-1, []);
     private int _sinceCheckpoint;
     private HotEvents? _hot;
+
+    // True while the log is being read into the aggregates: they are half-updated, and an
+    // interleaved usage query must wait for its turn instead of reading them.
+    private bool _catchingUp;
+
+    // True when the recent-id memory holds every id of this customer's log: the log was replayed
+    // from its start into it (no checkpoint skipped a prefix), nothing was forgotten since, and no
+    // append ended in doubt. Then Check need not ask the database about ids it does not remember.
+    private bool _memoryFromLogStart;
 
     private CustomerUsageState Usage => state.State;
 
@@ -43,8 +54,10 @@ public sealed class CustomerGrain(
             await CatchUpAsync(await Catalog().GetSnapshot(), cancellationToken);
         }
 
+        // The first tick at a random point of the first interval, so that grains activated together
+        // (a bulk reaching thousands of customers) do not checkpoint together ever after.
         var interval = options.Value.CheckpointInterval;
-        this.RegisterGrainTimer(CheckpointIfDirtyAsync, interval, interval);
+        this.RegisterGrainTimer(CheckpointIfDirtyAsync, interval * (0.5 + Random.Shared.NextDouble() / 2), interval);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -66,24 +79,40 @@ public sealed class CustomerGrain(
         }
 
         AppendResult appended;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            appended = await AppendAsync(batch.Events, pending);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
+            try
+            {
+                appended = await AppendAsync(batch.Events, pending);
+            }
+            catch
+            {
+                // The rows may or may not have been committed: the next append finds out (its
+                // positions are then taken), but until then memory is not the whole log.
+                _memoryFromLogStart = false;
+                throw;
+            }
+
+            if (!appended.Collided)
+            {
+                break;
+            }
+
             // Another activation of this customer (possible while a cluster's membership settles)
-            // wrote after our position: read what it wrote, then decide again after it.
-            logger.LogWarning("Customer {Tenant}/{Customer}: another writer logged after position {Seq} ({Constraint}); catching up",
-                _tenantId, _externalId, Usage.LastSeq, ex.ConstraintName);
+            // wrote after our position, or raced on one of these ids: nothing of ours was stored.
+            // Read what it wrote, then decide again after it.
+            if (attempt == MaxAppendAttempts)
+            {
+                throw new InvalidOperationException($"Customer {_tenantId}/{_externalId}: the event log kept moving past position {Usage.LastSeq}; giving up after {attempt} attempts");
+            }
+
+            logger.LogWarning("Customer {Tenant}/{Customer}: another writer logged after position {Seq}; catching up", _tenantId, _externalId, Usage.LastSeq);
             await CatchUpAsync(_catalog, CancellationToken.None);
             (outcomes, pending) = Classify(batch.Events);
             if (outcomes.Contains(EventOutcome.Conflict) || pending.Count == 0)
             {
                 return new IngestResult(true, [.. outcomes]);
             }
-
-            appended = await AppendAsync(batch.Events, pending);
         }
 
         var conflict = pending.Any(i => appended.Existing.TryGetValue(batch.Events[i].EventId, out var stored) && !stored.AsSpan().SequenceEqual(batch.Events[i].Fingerprint));
@@ -147,7 +176,11 @@ public sealed class CustomerGrain(
         }
 
         var (outcomes, pending) = Classify(batch.Events);
-        var askLog = pending.Where(i => batch.Events[i].EventIdGiven).Select(i => batch.Events[i].EventId).ToList();
+        // Server-made ids are new by construction; a client's id not in memory may be in the log,
+        // unless memory holds the whole log. (Another activation may be logging right now either
+        // way; Ingest decides against the log itself.)
+        var memoryIsWholeLog = _memoryFromLogStart && !_recent.HasForgotten;
+        var askLog = memoryIsWholeLog ? [] : pending.Where(i => batch.Events[i].EventIdGiven).Select(i => batch.Events[i].EventId).ToList();
         var stored = askLog.Count == 0
             ? []
             : await log.FindAsync(_tenantId, _externalId, askLog, CancellationToken.None);
@@ -162,13 +195,39 @@ public sealed class CustomerGrain(
         return new IngestResult(true, [.. outcomes]);
     }
 
+    /// <summary>
+    /// Interleaved (see the interface): runs while another call of this grain may be suspended at
+    /// an await. The aggregates are consistent at every such point except during a catch-up from
+    /// the log, and an ingest folds its rows only after its commit and without awaiting, so what
+    /// this reads holds every acknowledged event and no uncommitted one. Anything else (customer not
+    /// loaded yet, catalog changed, catch-up running) is done in turn, through GetUsageInTurn.
+    /// </summary>
     public async Task<CustomerUsage?> GetUsage()
+    {
+        if (_customer is not null && !_catchingUp)
+        {
+            var snapshot = await Catalog().GetSnapshot();
+            if (_customer is not null && !_catchingUp && snapshot.Version == _catalog.Version)
+            {
+                return CurrentUsage();
+            }
+        }
+
+        return await this.AsReference<ICustomerGrain>().GetUsageInTurn();
+    }
+
+    public async Task<CustomerUsage?> GetUsageInTurn()
     {
         if (!await PrepareAsync(minimumCatalogVersion: long.MaxValue))
         {
             return null;
         }
 
+        return CurrentUsage();
+    }
+
+    private CustomerUsage CurrentUsage()
+    {
         var features = _catalog.Features.Select(f =>
         {
             var aggregate = Usage.Features[f.Id];
@@ -282,8 +341,9 @@ public sealed class CustomerGrain(
         static EventOutcome Same(byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b) ? EventOutcome.Duplicate : EventOutcome.Conflict;
     }
 
+    /// <summary>Through the silo's group-commit writer: this grain waits (and keeps its other calls waiting) until the flush holding its rows committed.</summary>
     private Task<AppendResult> AppendAsync(ImmutableArray<IngestEvent> events, List<int> pending) =>
-        log.AppendAsync(_tenantId, _externalId, _customer!.Id, [.. pending.Select(i => events[i])], Usage.LastSeq, time.GetUtcNow().UtcDateTime, CancellationToken.None);
+        writer.AppendAsync(new AppendRequest(_tenantId, _externalId, _customer!.Id, [.. pending.Select(i => events[i])], Usage.LastSeq));
 
     /// <summary>
     /// Brings every feature of <paramref name="snapshot"/> up to the end of the log: replays what
@@ -307,24 +367,37 @@ public sealed class CustomerGrain(
         }
 
         var replayed = 0;
-        await foreach (var row in log.ReadAsync(_tenantId, _externalId, from, cancellationToken))
+        _catchingUp = true;
+        try
         {
-            using var properties = JsonDocument.Parse(row.PropertiesJson);
-            Fold(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
-            _recent.Remember(row.EventId, row.Fingerprint);
-            Usage.LastSeq = Math.Max(Usage.LastSeq, row.Seq);
-            // Row by row, so that a replay cut short by a fault leaves positions that a later
-            // replay (or a checkpoint) continues from, never folds again.
-            foreach (var feature in snapshot.Features)
+            await foreach (var row in log.ReadAsync(_tenantId, _externalId, from, cancellationToken))
             {
-                var aggregate = Usage.Features[feature.Id];
-                aggregate.ThroughSeq = Math.Max(aggregate.ThroughSeq, row.Seq);
+                using var properties = JsonDocument.Parse(row.PropertiesJson);
+                Fold(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
+                _recent.Remember(row.EventId, row.Fingerprint);
+                Usage.LastSeq = Math.Max(Usage.LastSeq, row.Seq);
+                // Row by row, so that a replay cut short by a fault leaves positions that a later
+                // replay (or a checkpoint) continues from, never folds again.
+                foreach (var feature in snapshot.Features)
+                {
+                    var aggregate = Usage.Features[feature.Id];
+                    aggregate.ThroughSeq = Math.Max(aggregate.ThroughSeq, row.Seq);
+                }
+
+                replayed++;
             }
 
-            replayed++;
+            SetThroughSeq();
+            if (from == 0)
+            {
+                _memoryFromLogStart = true;
+            }
+        }
+        finally
+        {
+            _catchingUp = false;
         }
 
-        SetThroughSeq();
         if (replayed > 0)
         {
             _sinceCheckpoint += replayed;

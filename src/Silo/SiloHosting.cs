@@ -133,6 +133,8 @@ public static class SiloHosting
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => FlexpriceDatabase.Create(sp.GetRequiredService<IConfiguration>().PostgresConnectionString()));
         services.TryAddSingleton<EventLog>();
+        services.TryAddSingleton<EventLogWriter>();
+        services.AddOptions<EventLogWriterOptions>().BindConfiguration("EventLogWriter");
         services.TryAddSingleton<CatalogStore>();
         services.AddOptions<CustomerGrainOptions>().BindConfiguration("CustomerGrain");
         services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits");

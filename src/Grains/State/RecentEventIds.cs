@@ -6,6 +6,9 @@ public sealed class RecentEventIds(int capacity)
     private readonly Dictionary<string, byte[]> _fingerprints = new(StringComparer.Ordinal);
     private readonly Queue<string> _order = new();
 
+    /// <summary>True once an id has been forgotten to make room: from then on, an id missing here may still be in the log.</summary>
+    public bool HasForgotten { get; private set; }
+
     public bool TryGet(string eventId, out byte[] fingerprint) => _fingerprints.TryGetValue(eventId, out fingerprint!);
 
     public void Remember(string eventId, byte[] fingerprint)
@@ -19,6 +22,7 @@ public sealed class RecentEventIds(int capacity)
         if (_order.Count > capacity)
         {
             _fingerprints.Remove(_order.Dequeue());
+            HasForgotten = true;
         }
     }
 }

@@ -22,11 +22,16 @@ public sealed record EventListFilter(
 /// <summary>A position in the newest-first listing: (timestamp, event id, customer), descending.</summary>
 public sealed record EventListKey(DateTime Timestamp, string EventId, string ExternalCustomerId);
 
+/// <summary>One customer's part of a group-committed append: its distinct new-looking events, to be logged right after position <see cref="AfterSeq"/>.</summary>
+public sealed record AppendRequest(string TenantId, string ExternalCustomerId, string CustomerId, IReadOnlyList<IngestEvent> Events, long AfterSeq);
+
 /// <summary>
 /// What an append found: the ids it inserted with the log positions they got, the stored
-/// fingerprints of ids that already existed, and the greatest log position among those (0 when none).
+/// fingerprints of ids that already existed, and the greatest log position among those (0 when
+/// none). <see cref="Collided"/>: nothing was inserted because another writer holds positions after
+/// the request's, or raced on one of its ids; the caller must catch up from the log and decide again.
 /// </summary>
-public sealed record AppendResult(Dictionary<string, long> Inserted, Dictionary<string, byte[]> Existing, long LastExistingSeq);
+public sealed record AppendResult(Dictionary<string, long> Inserted, Dictionary<string, byte[]> Existing, long LastExistingSeq, bool Collided = false);
 
 /// <summary>
 /// The append-only event log (table <c>events</c>), the truth that grain state is a projection of.
@@ -36,94 +41,239 @@ public sealed record AppendResult(Dictionary<string, long> Inserted, Dictionary<
 /// </summary>
 public sealed class EventLog(FlexpriceDatabase database)
 {
-    // One statement, so one round trip and all-or-nothing: when any id is already stored with a
-    // different fingerprint, nothing is inserted; otherwise the new ids are inserted and the
-    // existing ones reported, with their fingerprints, as duplicates. Inserted rows take the
-    // positions right after @after with no gaps, so every position up to a writer's last is
-    // filled: a second writer that is behind always collides on the primary key (or, racing on
-    // the same id, on the idempotency key) and fails, instead of slipping an event in behind.
-    private const string AppendSql = """
-        WITH input AS (
-            SELECT * FROM unnest(@ids, @names, @times, @sources, @properties, @fingerprints) WITH ORDINALITY
-                AS i(event_id, event_name, event_time, source, properties, fingerprint, ord)
+    // Many customers' appends in one statement (group commit; see EventLogWriter), each customer's
+    // part (a "group") decided on its own, so one group's problem never fails or alters another's:
+    //
+    // - existing: the stored rows of the groups' ids (the idempotency key index).
+    // - A group with any id stored under a different fingerprint inserts nothing (the batch is
+    //   all-or-nothing per customer); its stored ids are reported so the grain answers 409.
+    // - taken: a group whose writer is behind (rows after its position exist: a second activation
+    //   wrote them) inserts nothing and is reported, so the grain catches up and retries.
+    // - The other groups insert their rows that are not stored yet, at the positions right after
+    //   their writer's, with no gaps, so every position up to a writer's last is filled and a
+    //   writer that is behind can only collide, never slip an event in behind another's.
+    // - ON CONFLICT DO NOTHING (any unique key) instead of an error: what the snapshot could not
+    //   show (another writer's rows committed or in flight for the same positions or ids) skips
+    //   just those rows instead of failing every group of the statement. Such a group inserted
+    //   only part of its rows; AppendBatchAsync deletes that part again, in the same transaction,
+    //   and reports the group as collided. So each group's result is all of its new rows or none.
+    //
+    // - Only client-named ids are looked up: a server-made id is new by construction (and were one
+    //   ever stored, ON CONFLICT would skip it and the group would report a collision, not a count).
+    //
+    // Result rows: kind 0 = inserted (id, position), 1 = already stored (id, fingerprint,
+    // position), 2 = group whose positions are taken.
+    private const string AppendBatchSql = """
+        WITH g AS (
+            SELECT * FROM unnest(@g_tenants, @g_customers, @g_customer_ids, @g_afters) WITH ORDINALITY
+                AS g(tenant_id, external_customer_id, customer_id, after_seq, grp)
+        ), i AS (
+            SELECT * FROM unnest(@groups, @ids, @named, @names, @times, @sources, @properties, @fingerprints) WITH ORDINALITY
+                AS i(grp, event_id, named, event_name, event_time, source, properties, fingerprint, ord)
         ), existing AS (
-            SELECT e.event_id, e.fingerprint, e.customer_seq FROM events e
-            WHERE e.tenant_id = @tenant AND e.external_customer_id = @customer AND e.event_id = ANY(@ids)
+            SELECT i.grp, e.event_id, e.fingerprint, e.customer_seq, e.fingerprint <> i.fingerprint AS differs
+            FROM i
+            JOIN g ON g.grp = i.grp
+            JOIN events e ON e.tenant_id = g.tenant_id AND e.external_customer_id = g.external_customer_id AND e.event_id = i.event_id
+            WHERE i.named
+        ), taken AS (
+            SELECT g.grp FROM g
+            WHERE EXISTS (SELECT 1 FROM events e
+                          WHERE e.tenant_id = g.tenant_id AND e.external_customer_id = g.external_customer_id AND e.customer_seq > g.after_seq)
         ), fresh AS (
-            SELECT i.*, @after + row_number() OVER (ORDER BY i.ord) AS customer_seq
-            FROM input i
-            WHERE NOT EXISTS (SELECT 1 FROM existing x WHERE x.event_id = i.event_id)
-              AND NOT EXISTS (SELECT 1 FROM existing x JOIN input j ON j.event_id = x.event_id WHERE x.fingerprint <> j.fingerprint)
+            SELECT i.*, g.tenant_id, g.external_customer_id, g.customer_id,
+                   g.after_seq + row_number() OVER (PARTITION BY i.grp ORDER BY i.ord) AS customer_seq
+            FROM i
+            JOIN g ON g.grp = i.grp
+            WHERE NOT EXISTS (SELECT 1 FROM existing x WHERE x.grp = i.grp AND (x.differs OR x.event_id = i.event_id))
+              AND NOT EXISTS (SELECT 1 FROM taken t WHERE t.grp = i.grp)
         ), inserted AS (
             INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id,
                                 source, event_time, properties, fingerprint, ingested_at)
-            SELECT @tenant, @customer, f.customer_seq, f.event_id, f.event_name, @customer_id,
+            SELECT f.tenant_id, f.external_customer_id, f.customer_seq, f.event_id, f.event_name, f.customer_id,
                    f.source, f.event_time, f.properties::json, f.fingerprint, @now
             FROM fresh f
-            RETURNING event_id, customer_seq
+            ON CONFLICT DO NOTHING
+            RETURNING tenant_id, external_customer_id, event_id, customer_seq
         )
-        SELECT true, event_id, NULL::bytea, customer_seq FROM inserted
+        SELECT 0, g.grp, r.event_id, NULL::bytea, r.customer_seq
+        FROM inserted r JOIN g ON g.tenant_id = r.tenant_id AND g.external_customer_id = r.external_customer_id
         UNION ALL
-        SELECT false, event_id, fingerprint, customer_seq FROM existing
+        SELECT 1, x.grp, x.event_id, x.fingerprint, x.customer_seq FROM existing x
+        UNION ALL
+        SELECT 2, t.grp, NULL, NULL, NULL FROM taken t
+        """;
+
+    private const string DeleteSql = """
+        DELETE FROM events e
+        USING unnest(@tenants, @customers, @seqs) AS d(tenant_id, external_customer_id, customer_seq)
+        WHERE e.tenant_id = d.tenant_id AND e.external_customer_id = d.external_customer_id AND e.customer_seq = d.customer_seq
         """;
 
     /// <summary>
-    /// Appends the events (distinct ids) after log position <paramref name="afterSeq"/>. Throws a
-    /// unique violation when another writer holds those positions or races on an id.
+    /// Appends the events of one customer (distinct ids) after log position <paramref name="afterSeq"/>:
+    /// a batch of one. Nothing is stored when any id is stored with a different fingerprint.
     /// </summary>
     public async Task<AppendResult> AppendAsync(
-        string tenantId, string externalCustomerId, string customerId, IReadOnlyList<IngestEvent> events, long afterSeq, DateTime now, CancellationToken cancellationToken)
+        string tenantId, string externalCustomerId, string customerId, IReadOnlyList<IngestEvent> events, long afterSeq, DateTime now, CancellationToken cancellationToken) =>
+        (await AppendBatchAsync([new AppendRequest(tenantId, externalCustomerId, customerId, events, afterSeq)], now, cancellationToken))[0];
+
+    /// <summary>
+    /// Appends the events of several customers (at most one request per customer) in one statement
+    /// and one transaction, and answers per request. Committed when this returns; throws (having
+    /// committed nothing) when the database fails.
+    /// </summary>
+    public async Task<AppendResult[]> AppendBatchAsync(IReadOnlyList<AppendRequest> requests, DateTime now, CancellationToken cancellationToken)
     {
-        var count = events.Count;
-        var ids = new string[count];
-        var names = new string[count];
-        var times = new DateTime[count];
-        var sources = new string?[count];
-        var properties = new string[count];
-        var fingerprints = new byte[count][];
-        for (var i = 0; i < count; i++)
+        var groupCount = requests.Count;
+        var tenants = new string[groupCount];
+        var customers = new string[groupCount];
+        var customerIds = new string[groupCount];
+        var afters = new long[groupCount];
+        var rowCount = 0;
+        var keys = new HashSet<(string, string)>();
+        for (var g = 0; g < groupCount; g++)
         {
-            var e = events[i];
-            ids[i] = e.EventId;
-            names[i] = e.EventName;
-            times[i] = e.Timestamp;
-            sources[i] = e.Source;
-            properties[i] = e.PropertiesJson;
-            fingerprints[i] = e.Fingerprint;
+            var request = requests[g];
+            if (!keys.Add((request.TenantId, request.ExternalCustomerId)))
+            {
+                throw new ArgumentException($"Two requests for customer {request.TenantId}/{request.ExternalCustomerId} in one batch", nameof(requests));
+            }
+
+            tenants[g] = request.TenantId;
+            customers[g] = request.ExternalCustomerId;
+            customerIds[g] = request.CustomerId;
+            afters[g] = request.AfterSeq;
+            rowCount += request.Events.Count;
         }
 
-        await using var command = database.DataSource.CreateCommand(AppendSql);
-        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
-        command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));
-        command.Parameters.Add(new NpgsqlParameter<string>("customer_id", customerId));
-        command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
-        command.Parameters.Add(new NpgsqlParameter<long>("after", afterSeq));
-        command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
-        command.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = names });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]>("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = times });
-        command.Parameters.Add(new NpgsqlParameter<string?[]>("sources", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = sources });
-        command.Parameters.Add(new NpgsqlParameter<string[]>("properties", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = properties });
-        command.Parameters.Add(new NpgsqlParameter<byte[][]>("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = fingerprints });
-
-        var inserted = new Dictionary<string, long>(StringComparer.Ordinal);
-        var existing = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        long lastExistingSeq = 0;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var groups = new int[rowCount];
+        var ids = new string[rowCount];
+        var named = new bool[rowCount];
+        var names = new string[rowCount];
+        var times = new DateTime[rowCount];
+        var sources = new string?[rowCount];
+        var properties = new string[rowCount];
+        var fingerprints = new byte[rowCount][];
+        var row = 0;
+        for (var g = 0; g < groupCount; g++)
         {
-            var id = reader.GetString(1);
-            if (reader.GetBoolean(0))
+            foreach (var e in requests[g].Events)
             {
-                inserted[id] = reader.GetInt64(3);
-            }
-            else
-            {
-                existing[id] = reader.GetFieldValue<byte[]>(2);
-                lastExistingSeq = Math.Max(lastExistingSeq, reader.GetInt64(3));
+                groups[row] = g + 1;
+                ids[row] = e.EventId;
+                named[row] = e.EventIdGiven;
+                names[row] = e.EventName;
+                times[row] = e.Timestamp;
+                sources[row] = e.Source;
+                properties[row] = e.PropertiesJson;
+                fingerprints[row] = e.Fingerprint;
+                row++;
             }
         }
 
-        return new AppendResult(inserted, existing, lastExistingSeq);
+        var inserted = new Dictionary<string, long>[groupCount];
+        var existing = new Dictionary<string, byte[]>[groupCount];
+        var lastExistingSeq = new long[groupCount];
+        var taken = new bool[groupCount];
+        for (var g = 0; g < groupCount; g++)
+        {
+            inserted[g] = new Dictionary<string, long>(StringComparer.Ordinal);
+            existing[g] = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        }
+
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        // BEGIN goes out with the statement (no round trip of its own).
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(AppendBatchSql, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("g_tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = tenants });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("g_customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = customers });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("g_customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = customerIds });
+            command.Parameters.Add(new NpgsqlParameter<long[]>("g_afters", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = afters });
+            command.Parameters.Add(new NpgsqlParameter<int[]>("groups", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = groups });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
+            command.Parameters.Add(new NpgsqlParameter<bool[]>("named", NpgsqlDbType.Array | NpgsqlDbType.Boolean) { TypedValue = named });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = names });
+            command.Parameters.Add(new NpgsqlParameter<DateTime[]>("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = times });
+            command.Parameters.Add(new NpgsqlParameter<string?[]>("sources", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = sources });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("properties", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = properties });
+            command.Parameters.Add(new NpgsqlParameter<byte[][]>("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = fingerprints });
+            // Prepared once per physical connection (Npgsql keeps it across pool checkouts): a
+            // flush of a few rows would otherwise spend most of its time planning this statement.
+            await command.PrepareAsync(cancellationToken);
+
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var g = (int)reader.GetInt64(1) - 1;
+                switch (reader.GetInt32(0))
+                {
+                    case 0:
+                        inserted[g][reader.GetString(2)] = reader.GetInt64(4);
+                        break;
+                    case 1:
+                        existing[g][reader.GetString(2)] = reader.GetFieldValue<byte[]>(3);
+                        lastExistingSeq[g] = Math.Max(lastExistingSeq[g], reader.GetInt64(4));
+                        break;
+                    default:
+                        taken[g] = true;
+                        break;
+                }
+            }
+        }
+
+        // A group that stored none of its ids under another fingerprint (no conflict) and whose
+        // positions were free must have inserted every id not stored before. When it did not, another
+        // writer's rows, invisible to the statement's snapshot, took some of its positions or ids:
+        // undo the part it inserted, so that the group stays all-or-nothing, and report a collision.
+        var collided = new bool[groupCount];
+        List<(string Tenant, string Customer, long Seq)>? undo = null;
+        for (var g = 0; g < groupCount; g++)
+        {
+            var request = requests[g];
+            var conflict = false;
+            foreach (var e in request.Events)
+            {
+                if (existing[g].TryGetValue(e.EventId, out var stored) && !stored.AsSpan().SequenceEqual(e.Fingerprint))
+                {
+                    conflict = true;
+                    break;
+                }
+            }
+
+            var expected = conflict || taken[g] ? 0 : request.Events.Count - existing[g].Count;
+            if (taken[g] || inserted[g].Count != expected)
+            {
+                collided[g] = true;
+                foreach (var seq in inserted[g].Values)
+                {
+                    (undo ??= []).Add((request.TenantId, request.ExternalCustomerId, seq));
+                }
+
+                inserted[g].Clear();
+            }
+        }
+
+        if (undo is not null)
+        {
+            await using var delete = new NpgsqlCommand(DeleteSql, connection, transaction);
+            delete.Parameters.Add(new NpgsqlParameter<string[]>("tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. undo.Select(u => u.Tenant)] });
+            delete.Parameters.Add(new NpgsqlParameter<string[]>("customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. undo.Select(u => u.Customer)] });
+            delete.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. undo.Select(u => u.Seq)] });
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+
+        var results = new AppendResult[groupCount];
+        for (var g = 0; g < groupCount; g++)
+        {
+            results[g] = new AppendResult(inserted[g], existing[g], lastExistingSeq[g], collided[g]);
+        }
+
+        return results;
     }
 
     /// <summary>The stored fingerprints of those of <paramref name="eventIds"/> already in the customer's log.</summary>

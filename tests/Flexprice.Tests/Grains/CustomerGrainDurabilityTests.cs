@@ -1,5 +1,6 @@
 using Flexprice.Grains;
 using Flexprice.Tests.Infrastructure;
+using Npgsql;
 using static Flexprice.Tests.Grains.TestTenant;
 
 namespace Flexprice.Tests.Grains;
@@ -178,6 +179,53 @@ public sealed class CustomerGrainDurabilityTests(ClusterFixture fixture)
         // Every position up to the last is filled: a writer that is behind can only collide, never slip in.
         Assert.Equal(8, await TestDatabase.ScalarAsync<long>(
             "SELECT count(*) FROM events WHERE tenant_id = @t AND external_customer_id = @c AND customer_seq <= 8", ("t", tenant.Id), ("c", customer)));
+    }
+
+    [Fact]
+    public async Task Usage_is_answered_while_an_ingest_waits_for_its_commit_and_includes_it_once_acknowledged()
+    {
+        var (tenant, customer, features) = await SetUpAsync();
+        await tenant.IngestAsync(customer, Event("e1", "api_call", """{"tokens": 1, "region": "eu"}"""));
+        // Another activation is writing position 2 and has not committed: the grain's next append
+        // runs into it and waits, holding the grain's turn.
+        await using var other = new NpgsqlConnection(await TestDatabase.ReadyAsync());
+        await other.OpenAsync();
+        await using var otherTransaction = await other.BeginTransactionAsync();
+        var foreign = Event("foreign", "api_call", """{"tokens": 100, "region": "us"}""");
+        await using (var insert = new NpgsqlCommand(
+            """
+            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties, fingerprint, ingested_at)
+            VALUES (@t, @c, 2, @e, @name, NULL, NULL, @time, @properties::json, @fingerprint, now())
+            """,
+            other,
+            otherTransaction))
+        {
+            insert.Parameters.AddWithValue("t", tenant.Id);
+            insert.Parameters.AddWithValue("c", customer);
+            insert.Parameters.AddWithValue("e", foreign.EventId);
+            insert.Parameters.AddWithValue("name", foreign.EventName);
+            insert.Parameters.AddWithValue("time", foreign.Timestamp);
+            insert.Parameters.AddWithValue("properties", foreign.PropertiesJson);
+            insert.Parameters.AddWithValue("fingerprint", foreign.Fingerprint);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var ingest = tenant.IngestAsync(customer, Event("e2", "api_call", """{"tokens": 2, "region": "eu"}"""));
+        for (var i = 0; await TestDatabase.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE @pid = ANY(pg_blocking_pids(pid))", ("pid", other.ProcessID)) == 0; i++)
+        {
+            Assert.True(i < 500, "The ingest never reached the row the other transaction holds");
+            await Task.Delay(20);
+        }
+
+        var during = await tenant.UsageAsync(customer);
+        Assert.False(ingest.IsCompleted);
+        Assert.Equal(UsageValue.Of(1m), during[features.Sum.Id].Value);
+
+        await otherTransaction.CommitAsync();
+        Assert.Equal([EventOutcome.Accepted], (await ingest).Outcomes.ToArray());
+        var after = await tenant.UsageAsync(customer);
+        Assert.Equal(UsageValue.Of(103m), after[features.Sum.Id].Value);
+        Assert.Equal(3, after[features.Count.Id].EventCount);
     }
 
     [Fact]

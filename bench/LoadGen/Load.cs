@@ -1,0 +1,107 @@
+using System.Diagnostics;
+
+namespace Flexprice.Bench;
+
+/// <summary>One request to send, and what to do with its answer (count what was acknowledged).</summary>
+public readonly record struct Shot(byte[] Bytes, int Events, Action<int>? OnStatus);
+
+/// <summary>What one load phase measured.</summary>
+public sealed class LoadResult
+{
+    public double Seconds { get; init; }
+    public long Requests { get; init; }
+    public long Events { get; init; }
+    public long Refused { get; init; }
+    public long Failed { get; init; }
+    public required double[] LatenciesMs { get; init; }
+
+    public double EventsPerSecond => Events / Seconds;
+    public double RequestsPerSecond => Requests / Seconds;
+
+    public double Percentile(double p) => LatenciesMs.Length == 0 ? double.NaN : LatenciesMs[Math.Min(LatenciesMs.Length - 1, (int)(p * LatenciesMs.Length))];
+}
+
+/// <summary>
+/// Drives a server from many keep-alive connections for a fixed time. Closed loop (each connection
+/// sends its next request when the last is answered) or, with a rate, open loop: requests are due at
+/// fixed times and latency counts from when a request was due, so a stalled server is not hidden by
+/// a generator that politely waits (coordinated omission).
+/// </summary>
+public static class Load
+{
+    public static async Task<LoadResult> RunAsync(Uri server, int connections, TimeSpan duration, double? ratePerSecond, Func<int, Shot> next, CancellationToken stop = default)
+    {
+        var latencies = new List<double>[connections];
+        long requests = 0, events = 0, refused = 0, failed = 0;
+        var started = Stopwatch.GetTimestamp();
+        var end = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var workers = Enumerable.Range(0, connections).Select(async worker =>
+        {
+            var mine = latencies[worker] = new List<double>(4096);
+            var connection = await RawHttpConnection.ConnectAsync(server);
+            try
+            {
+                // Open loop: this connection's share of the rate, first shots staggered over one interval.
+                var interval = ratePerSecond is { } rate ? Stopwatch.Frequency * connections / rate : 0;
+                var due = started + (long)(interval * worker / connections);
+                while (!stop.IsCancellationRequested)
+                {
+                    if (interval > 0)
+                    {
+                        var wait = due - Stopwatch.GetTimestamp();
+                        if (wait > Stopwatch.Frequency / 1000)
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), stop).ConfigureAwait(false);
+                        }
+                    }
+
+                    var sentAt = interval > 0 ? due : Stopwatch.GetTimestamp();
+                    if (sentAt >= end)
+                    {
+                        break;
+                    }
+
+                    var shot = next(worker);
+                    int status;
+                    try
+                    {
+                        status = await connection.SendAsync(shot.Bytes);
+                    }
+                    catch (IOException)
+                    {
+                        Interlocked.Increment(ref failed);
+                        await connection.DisposeAsync();
+                        connection = await RawHttpConnection.ConnectAsync(server);
+                        continue;
+                    }
+
+                    mine.Add(Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds);
+                    Interlocked.Increment(ref requests);
+                    shot.OnStatus?.Invoke(status);
+                    if (status == 202 || status == 200)
+                    {
+                        Interlocked.Add(ref events, shot.Events);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+
+                    due += (long)interval;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                await connection.DisposeAsync();
+            }
+        }).ToArray();
+        await Task.WhenAll(workers);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var all = latencies.Where(l => l is not null).SelectMany(l => l).ToArray();
+        Array.Sort(all);
+        return new LoadResult { Seconds = seconds, Requests = requests, Events = events, Refused = refused, Failed = failed, LatenciesMs = all };
+    }
+}

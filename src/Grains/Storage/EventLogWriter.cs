@@ -1,0 +1,201 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Flexprice.Grains.Storage;
+
+/// <summary>How the per-silo event-log writer batches (configuration section <c>EventLogWriter</c>).</summary>
+public sealed class EventLogWriterOptions
+{
+    /// <summary>Flushes in flight at once, each on its own connection: while one commits, the next fills.</summary>
+    public int MaxConcurrentFlushes { get; set; } = 2;
+
+    /// <summary>A flush takes waiting appends until it holds this many events (a single larger append still goes alone).</summary>
+    public int MaxEventsPerFlush { get; set; } = 8_000;
+
+    /// <summary>
+    /// While a flush runs, another starts only when at least this many appends wait; fewer wait for
+    /// the running flush to end and then go out together, so batches stay large under load.
+    /// </summary>
+    public int MinAppendsForConcurrentFlush { get; set; } = 200;
+}
+
+/// <summary>
+/// Group commit: one writer per silo coalesces the appends of many customer grains into one
+/// statement and one transaction per flush (<see cref="EventLog.AppendBatchAsync"/>), so the cost of
+/// a round trip and of a commit (the WAL flush) is shared by every grain waiting in that flush.
+/// There is no timer: a flush starts as soon as something waits and no flush runs (or many appends
+/// wait and a second flush slot is free), and what arrives while a flush is in flight waits for the
+/// next one, so batches grow with load and an idle system answers at once.
+/// <para>
+/// A grain awaits its append before it handles its next call (grain calls are not reentrant), so
+/// one activation has at most one append in the writer and its positions stay in order. Each
+/// request is answered on its own (inserted, duplicates, conflict, collided), and only after the
+/// flush committed; when a flush fails every request in it fails, and none of them folds anything.
+/// </para>
+/// </summary>
+public sealed class EventLogWriter : IAsyncDisposable
+{
+    private readonly EventLog _log;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EventLogWriter> _logger;
+    private readonly EventLogWriterOptions _options;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _slots;
+    private readonly Task _loop;
+    private long _flushes;
+
+    // A second append for a customer already in the flush being assembled (a second activation,
+    // possible while membership settles) waits for the next flush: one group per customer.
+    private List<Pending> _deferred = [];
+    private int _queued;
+
+    public EventLogWriter(EventLog log, TimeProvider time, IOptions<EventLogWriterOptions> options, ILogger<EventLogWriter> logger)
+    {
+        _log = log;
+        _time = time;
+        _logger = logger;
+        _options = options.Value;
+        _slots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentFlushes));
+        // On the thread pool, not on the scheduler of whichever grain first resolved the writer.
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Flushes done so far (for tests and metrics).</summary>
+    public long Flushes => Interlocked.Read(ref _flushes);
+
+    /// <summary>
+    /// Appends one customer's events after <see cref="AppendRequest.AfterSeq"/>, together with
+    /// whatever other grains append meanwhile. Completes once committed; throws when the flush failed.
+    /// </summary>
+    public Task<AppendResult> AppendAsync(AppendRequest request)
+    {
+        var pending = new Pending(request);
+        Interlocked.Increment(ref _queued);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            Interlocked.Decrement(ref _queued);
+            throw new ObjectDisposedException(nameof(EventLogWriter));
+        }
+
+        return pending.Completion.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            await LoopAsync();
+        }
+        catch (Exception ex)
+        {
+            // A bug here must not leave grains waiting forever: refuse new appends and fail the
+            // waiting ones (503 to their clients).
+            _logger.LogCritical(ex, "The event log writer stopped");
+            _queue.Writer.TryComplete(ex);
+            foreach (var pending in _deferred)
+            {
+                pending.Completion.TrySetException(ex);
+            }
+
+            while (_queue.Reader.TryRead(out var pending))
+            {
+                pending.Completion.TrySetException(ex);
+            }
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        var reader = _queue.Reader;
+        var inFlight = new List<Task>();
+        while (_deferred.Count > 0 || await reader.WaitToReadAsync())
+        {
+            var running = inFlight.Where(t => !t.IsCompleted).ToList();
+            if (running.Count > 0 && Volatile.Read(ref _queued) + _deferred.Count < _options.MinAppendsForConcurrentFlush)
+            {
+                await Task.WhenAny(running);
+            }
+
+            await _slots.WaitAsync();
+            var batch = new List<Pending>();
+            var customers = new HashSet<(string, string)>();
+            var events = 0;
+            var carried = _deferred;
+            _deferred = [];
+            foreach (var pending in carried)
+            {
+                Take(pending);
+            }
+
+            while (events < _options.MaxEventsPerFlush && reader.TryRead(out var next))
+            {
+                Interlocked.Decrement(ref _queued);
+                Take(next);
+            }
+
+            if (batch.Count == 0)
+            {
+                _slots.Release();
+                continue;
+            }
+
+            inFlight.RemoveAll(t => t.IsCompleted);
+            inFlight.Add(FlushAsync(batch));
+
+            void Take(Pending pending)
+            {
+                if (customers.Add((pending.Request.TenantId, pending.Request.ExternalCustomerId)))
+                {
+                    batch.Add(pending);
+                    events += pending.Request.Events.Count;
+                }
+                else
+                {
+                    _deferred.Add(pending);
+                }
+            }
+        }
+
+        await Task.WhenAll(inFlight);
+    }
+
+    private async Task FlushAsync(List<Pending> batch)
+    {
+        try
+        {
+            var results = await _log.AppendBatchAsync([.. batch.Select(p => p.Request)], _time.GetUtcNow().UtcDateTime, CancellationToken.None);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Completion.TrySetResult(results[i]);
+            }
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Event log flush of {Appends} appends failed; failing all of them", batch.Count);
+            foreach (var pending in batch)
+            {
+                pending.Completion.TrySetException(ex);
+            }
+        }
+        finally
+        {
+            Interlocked.Increment(ref _flushes);
+            _slots.Release();
+        }
+    }
+
+    private sealed class Pending(AppendRequest request)
+    {
+        public AppendRequest Request { get; } = request;
+
+        // Continuations run elsewhere than on the flush's thread, so one grain cannot hold up the answers to the others.
+        public TaskCompletionSource<AppendResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

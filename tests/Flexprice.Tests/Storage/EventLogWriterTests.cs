@@ -1,0 +1,239 @@
+using System.Text.Json;
+using Flexprice.Grains;
+using Flexprice.Grains.Aggregation;
+using Flexprice.Grains.Storage;
+using Flexprice.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Flexprice.Tests.Storage;
+
+/// <summary>
+/// Group commit: many customers' appends in one statement, each customer decided on its own, and a
+/// failed flush failing every append in it. Straight against PostgreSQL, without a silo; every test
+/// uses a fresh tenant id, so tests never see each other's rows.
+/// </summary>
+public sealed class EventLogWriterTests : IAsyncLifetime
+{
+    private static readonly DateTime T0 = new(2025, 8, 22, 7, 5, 49, DateTimeKind.Utc);
+
+    private readonly string _tenant = "tenant_" + Guid.NewGuid().ToString("N");
+    private FlexpriceDatabase _database = null!;
+    private EventLog _log = null!;
+
+    public async Task InitializeAsync()
+    {
+        _database = FlexpriceDatabase.Create(await TestDatabase.ReadyAsync());
+        _log = new EventLog(_database);
+    }
+
+    public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    [Fact]
+    public async Task Concurrent_appends_of_many_customers_share_flushes_and_get_dense_positions()
+    {
+        await using var writer = Writer(maxConcurrentFlushes: 1);
+        const int customers = 100, appendsEach = 5, eventsEach = 3;
+
+        // Each customer appends in sequence, as its grain would; the customers run concurrently.
+        var results = await Task.WhenAll(Enumerable.Range(0, customers).Select(async c =>
+        {
+            var positions = new List<long>();
+            long last = 0;
+            for (var a = 0; a < appendsEach; a++)
+            {
+                var events = Enumerable.Range(0, eventsEach).Select(k => Event($"e{a}-{k}", $$"""{"n": {{k}}}""")).ToList();
+                var result = await writer.AppendAsync(Request($"c{c}", last, events));
+                Assert.False(result.Collided);
+                Assert.Empty(result.Existing);
+                Assert.Equal(eventsEach, result.Inserted.Count);
+                positions.AddRange(events.Select(e => result.Inserted[e.EventId]));
+                last = positions[^1];
+            }
+
+            return positions;
+        }));
+
+        Assert.All(results, positions => Assert.Equal(Enumerable.Range(1, appendsEach * eventsEach).Select(i => (long)i), positions));
+        Assert.Equal(customers * appendsEach * eventsEach, await StoredAsync());
+        Assert.True(writer.Flushes < customers * appendsEach, $"{writer.Flushes} flushes for {customers * appendsEach} appends: nothing was coalesced");
+    }
+
+    [Fact]
+    public async Task One_flush_decides_each_customer_on_its_own()
+    {
+        // Already logged: "dup" under c-dup, "x" under c-conflict, and position 1 of c-behind.
+        await _log.AppendAsync(_tenant, "c-dup", "id", [Event("dup", """{"n": 1}""")], 0, T0, default);
+        await _log.AppendAsync(_tenant, "c-conflict", "id", [Event("x", """{"n": 1}""")], 0, T0, default);
+        await _log.AppendAsync(_tenant, "c-behind", "id", [Event("other", """{"n": 1}""")], 0, T0, default);
+
+        var results = await _log.AppendBatchAsync(
+            [
+                Request("c-clean", 0, [Event("a", "{}"), Event("b", "{}")]),
+                Request("c-dup", 1, [Event("new1", "{}"), Event("dup", """{"n": 1}"""), Event("new2", "{}")]),
+                Request("c-conflict", 1, [Event("y", "{}"), Event("x", """{"n": 2}""")]),
+                Request("c-behind", 0, [Event("mine", "{}")]),
+            ],
+            T0,
+            default);
+
+        var (clean, dup, conflict, behind) = (results[0], results[1], results[2], results[3]);
+        Assert.False(clean.Collided);
+        Assert.Equal(new Dictionary<string, long> { ["a"] = 1, ["b"] = 2 }, clean.Inserted);
+
+        Assert.False(dup.Collided);
+        Assert.Equal(new Dictionary<string, long> { ["new1"] = 2, ["new2"] = 3 }, dup.Inserted);
+        Assert.Equal(["dup"], dup.Existing.Keys);
+        Assert.Equal(1, dup.LastExistingSeq);
+
+        // A conflicting payload stores nothing of that customer's batch, and says which id it was.
+        Assert.False(conflict.Collided);
+        Assert.Empty(conflict.Inserted);
+        Assert.Equal(Event("x", """{"n": 1}""").Fingerprint, conflict.Existing["x"]);
+
+        // A writer that is behind stores nothing and is told to catch up.
+        Assert.True(behind.Collided);
+        Assert.Empty(behind.Inserted);
+
+        Assert.Equal(["a", "b"], await IdsAsync("c-clean"));
+        Assert.Equal(["dup", "new1", "new2"], await IdsAsync("c-dup"));
+        Assert.Equal(["x"], await IdsAsync("c-conflict"));
+        Assert.Equal(["other"], await IdsAsync("c-behind"));
+    }
+
+    [Fact]
+    public async Task Rows_another_writer_has_in_flight_collide_only_that_customer_and_store_none_of_its_rows()
+    {
+        // Another activation of c-race is writing position 2, not committed yet: invisible to the
+        // flush's snapshot, so only the insert itself runs into it (and waits for it).
+        await using var other = await OpenAsync();
+        await using var otherTransaction = await other.BeginTransactionAsync();
+        await InsertRawAsync(other, otherTransaction, "c-race", 2, Event("theirs", "{}"));
+
+        var flush = _log.AppendBatchAsync(
+            [
+                Request("c-race", 0, [Event("m1", "{}"), Event("m2", "{}"), Event("m3", "{}")]),
+                Request("c-bystander", 0, [Event("b1", "{}")]),
+            ],
+            T0,
+            default);
+        await WaitUntilBlockedByAsync(other);
+        await otherTransaction.CommitAsync();
+        var results = await flush;
+
+        Assert.True(results[0].Collided);
+        Assert.Empty(results[0].Inserted);
+        Assert.False(results[1].Collided);
+        Assert.Equal(new Dictionary<string, long> { ["b1"] = 1 }, results[1].Inserted);
+        // m1 was inserted at position 1 and m3 at 3, then taken back: the group is all or nothing.
+        Assert.Equal(["theirs"], await IdsAsync("c-race"));
+        Assert.Equal(["b1"], await IdsAsync("c-bystander"));
+    }
+
+    [Fact]
+    public async Task Failed_flush_fails_every_append_in_it_and_stores_nothing()
+    {
+        await using var writer = Writer(maxConcurrentFlushes: 1);
+
+        // Hold the writer's only flush slot: its first flush waits on a row another transaction is writing.
+        await using var other = await OpenAsync();
+        await using var otherTransaction = await other.BeginTransactionAsync();
+        await InsertRawAsync(other, otherTransaction, "c-hold", 1, Event("theirs", "{}"));
+        var holding = writer.AppendAsync(Request("c-hold", 0, [Event("h1", "{}")]));
+        await WaitUntilBlockedByAsync(other);
+
+        // These queue behind it and go out together in the next flush, which the bad JSON fails.
+        var good = writer.AppendAsync(Request("c-good", 0, [Event("g1", "{}")]));
+        var bad = writer.AppendAsync(Request("c-bad", 0, [Event("b1", "{}") with { PropertiesJson = "{not json" }]));
+        await otherTransaction.CommitAsync();
+
+        Assert.True((await holding).Collided);
+        await Assert.ThrowsAsync<PostgresException>(() => good);
+        await Assert.ThrowsAsync<PostgresException>(() => bad);
+        Assert.Empty(await IdsAsync("c-good"));
+        Assert.Empty(await IdsAsync("c-bad"));
+
+        // The writer carries on.
+        var after = await writer.AppendAsync(Request("c-good", 0, [Event("g1", "{}")]));
+        Assert.Equal(new Dictionary<string, long> { ["g1"] = 1 }, after.Inserted);
+    }
+
+    [Fact]
+    public async Task Unreachable_database_fails_the_append()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(await TestDatabase.ReadyAsync()) { Port = 1, Timeout = 2 };
+        await using var database = FlexpriceDatabase.Create(builder.ConnectionString);
+        await using var writer = new EventLogWriter(new EventLog(database), TimeProvider.System, Options.Create(new EventLogWriterOptions()), NullLogger<EventLogWriter>.Instance);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => writer.AppendAsync(Request("c", 0, [Event("e", "{}")])));
+    }
+
+    private EventLogWriter Writer(int maxConcurrentFlushes) =>
+        new(_log, TimeProvider.System, Options.Create(new EventLogWriterOptions { MaxConcurrentFlushes = maxConcurrentFlushes }), NullLogger<EventLogWriter>.Instance);
+
+    private AppendRequest Request(string customer, long afterSeq, IReadOnlyList<IngestEvent> events) => new(_tenant, customer, "id_" + customer, events, afterSeq);
+
+    private static IngestEvent Event(string id, string propertiesJson)
+    {
+        using var properties = JsonDocument.Parse(propertiesJson);
+        return new IngestEvent(id, "api_call", T0, null, propertiesJson, EventFingerprint.Compute("api_call", properties.RootElement, T0), EventIdGiven: true);
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync() => await _database.DataSource.OpenConnectionAsync();
+
+    private async Task InsertRawAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string customer, long seq, IngestEvent e)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties, fingerprint, ingested_at)
+            VALUES (@t, @c, @seq, @e, @name, NULL, NULL, @time, @properties::json, @fingerprint, now())
+            """,
+            connection,
+            transaction);
+        command.Parameters.AddWithValue("t", _tenant);
+        command.Parameters.AddWithValue("c", customer);
+        command.Parameters.AddWithValue("seq", seq);
+        command.Parameters.AddWithValue("e", e.EventId);
+        command.Parameters.AddWithValue("name", e.EventName);
+        command.Parameters.AddWithValue("time", e.Timestamp);
+        command.Parameters.AddWithValue("properties", e.PropertiesJson);
+        command.Parameters.AddWithValue("fingerprint", e.Fingerprint);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Waits (in real time: the wait is PostgreSQL's) until some session waits for a lock <paramref name="blocker"/> holds.</summary>
+    private async Task WaitUntilBlockedByAsync(NpgsqlConnection blocker)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            if (await TestDatabase.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE @pid = ANY(pg_blocking_pids(pid))", ("pid", blocker.ProcessID)) > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.Fail("The flush never reached the row the other transaction holds");
+    }
+
+    private async Task<long> StoredAsync() =>
+        await TestDatabase.ScalarAsync<long>("SELECT count(*) FROM events WHERE tenant_id = @t", ("t", _tenant));
+
+    private async Task<List<string>> IdsAsync(string customer)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT event_id FROM events WHERE tenant_id = @t AND external_customer_id = @c ORDER BY event_id", connection);
+        command.Parameters.AddWithValue("t", _tenant);
+        command.Parameters.AddWithValue("c", customer);
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+}
