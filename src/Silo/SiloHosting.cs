@@ -44,16 +44,9 @@ public static class SiloHosting
         builder.Services.AddFlexpriceGrainServices();
         builder.UseOrleansClient(client =>
         {
-            client.Services.AddOptions<ClusterOptions>().Configure<IConfiguration>((options, configuration) =>
-            {
-                options.ClusterId = configuration["Orleans:ClusterId"] ?? "flexprice";
-                options.ServiceId = configuration["Orleans:ServiceId"] ?? "flexprice";
-            });
+            client.Services.AddOptions<ClusterOptions>().Configure<IConfiguration>(ConfigureClusterIdentity);
             client.UseAdoNetClustering(options => options.Configure<IConfiguration>((o, configuration) =>
-            {
-                o.Invariant = AdoNetInvariant;
-                o.ConnectionString = configuration.PostgresConnectionString();
-            }));
+                (o.Invariant, o.ConnectionString) = (AdoNetInvariant, configuration.PostgresConnectionString())));
             client.UseConnectionRetryFilter<ConnectUntilTimeout>();
             // A silo that joins (or comes back) is used within seconds, not after Orleans' default minute.
             client.Services.AddOptions<GatewayOptions>()
@@ -78,11 +71,7 @@ public static class SiloHosting
         // configuration late (tests, WebApplicationFactory) are honoured.
         builder.UseOrleans(silo =>
         {
-            silo.Services.AddOptions<ClusterOptions>().Configure<IConfiguration>((options, configuration) =>
-            {
-                options.ClusterId = configuration["Orleans:ClusterId"] ?? "flexprice";
-                options.ServiceId = configuration["Orleans:ServiceId"] ?? "flexprice";
-            });
+            silo.Services.AddOptions<ClusterOptions>().Configure<IConfiguration>(ConfigureClusterIdentity);
             silo.Services.AddOptions<EndpointOptions>().Configure<IConfiguration>((options, configuration) =>
             {
                 var advertised = configuration["Orleans:AdvertisedIP"] is { Length: > 0 } ip ? IPAddress.Parse(ip) : IPAddress.Loopback;
@@ -96,10 +85,7 @@ public static class SiloHosting
                 }
             });
             silo.UseAdoNetClustering(options => options.Configure<IConfiguration>((o, configuration) =>
-            {
-                o.Invariant = AdoNetInvariant;
-                o.ConnectionString = configuration.PostgresConnectionString();
-            }));
+                (o.Invariant, o.ConnectionString) = (AdoNetInvariant, configuration.PostgresConnectionString())));
             // Failure detection and defunct-row cleanup (Orleans:Membership:*, e.g. ProbeTimeout,
             // NumMissedProbesLimit, DefunctSiloExpiration); Orleans' defaults unless set.
             silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
@@ -107,6 +93,13 @@ public static class SiloHosting
             silo.AddFlexpriceGrainStorage();
         });
         return builder;
+    }
+
+    /// <summary>Silos and clients of one deployment share these: <c>Orleans:ClusterId</c> and <c>Orleans:ServiceId</c>, both <c>flexprice</c> by default.</summary>
+    private static void ConfigureClusterIdentity(ClusterOptions options, IConfiguration configuration)
+    {
+        options.ClusterId = configuration["Orleans:ClusterId"] ?? "flexprice";
+        options.ServiceId = configuration["Orleans:ServiceId"] ?? "flexprice";
     }
 
     /// <summary>The grain storage for customer checkpoints (ADO.NET, PostgreSQL, <c>ConnectionStrings:Postgres</c>).</summary>
