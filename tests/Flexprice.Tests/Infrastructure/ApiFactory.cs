@@ -20,11 +20,29 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string ClusterId { get; } = $"test-{Guid.NewGuid():N}";
 
+    /// <summary>
+    /// A port free now, below Linux's ephemeral range (32768–60999). A port the kernel hands out
+    /// for "any free port" comes from that range, where outgoing connections (to PostgreSQL, between
+    /// tests) also take theirs, and one of them can grab it before the server binds it.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
+        throw new InvalidOperationException("No free port found between 20000 and 32000");
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

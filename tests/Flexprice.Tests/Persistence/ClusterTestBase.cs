@@ -14,12 +14,7 @@ public abstract class ClusterTestBase(ClusteringClusterFixture fixture)
 
     protected ClusteringClusterFixture Fixture => fixture;
 
-    protected static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    protected static int FreePort() => Infrastructure.ApiFactory.FreePort();
 
     protected async Task<bool> InsertActivePhantom(SiloAddress silo)
     {
