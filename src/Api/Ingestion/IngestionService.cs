@@ -31,12 +31,16 @@ public sealed class IngestionService(IGrainFactory grains)
         var groups = events
             .Select((e, index) => (e, index))
             .GroupBy(x => x.e.ExternalCustomerId, StringComparer.Ordinal)
-            .Select(g => new CustomerPart(
-                g.Key,
-                CustomerKey.For(tenantId, g.Key),
-                grains.GetGrain<ICustomerGrain>(CustomerKey.For(tenantId, g.Key)),
-                [.. g.Select(x => x.index)],
-                new IngestBatch(catalogVersion, [.. g.Select(x => x.e.Event)])))
+            .Select(g =>
+            {
+                var key = CustomerKey.For(tenantId, g.Key);
+                return new CustomerPart(
+                    g.Key,
+                    key,
+                    grains.GetGrain<ICustomerGrain>(key),
+                    [.. g.Select(x => x.index)],
+                    new IngestBatch(catalogVersion, [.. g.Select(x => x.e.Event)]));
+            })
             .ToList();
 
         if (groups.Count > 1)

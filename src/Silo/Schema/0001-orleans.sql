@@ -76,6 +76,25 @@ CREATE TABLE IF NOT EXISTS orleansmembership
     PRIMARY KEY (deploymentid, address, port, generation)
 );
 
+-- The concurrency rule of every membership write: locks the deployment's version row when its
+-- version still equals p_version (and can still be bumped within int32); false otherwise. The
+-- caller's later statements then see every write committed before the lock was granted.
+CREATE OR REPLACE FUNCTION orleans_membership_lock_version(p_deploymentid text, p_version integer)
+    RETURNS boolean
+    LANGUAGE plpgsql
+AS
+$$
+BEGIN
+    PERFORM 1
+    FROM orleansmembershipversion
+    WHERE deploymentid = p_deploymentid
+      AND version = p_version
+      AND version < 2147483647
+        FOR UPDATE;
+    RETURN FOUND;
+END;
+$$;
+
 -- Inserts a silo row and bumps the cluster's table version, atomically, only when the
 -- stored version still equals p_version and the silo row does not exist yet. Returns
 -- false, changing nothing, otherwise (also when the version would pass int32 max).
@@ -90,13 +109,7 @@ CREATE OR REPLACE FUNCTION orleans_membership_insert(
 AS
 $$
 BEGIN
-    PERFORM 1
-    FROM orleansmembershipversion
-    WHERE deploymentid = p_deploymentid
-      AND version = p_version
-      AND version < 2147483647
-        FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT orleans_membership_lock_version(p_deploymentid, p_version) THEN
         RETURN false;
     END IF;
 
@@ -127,13 +140,7 @@ CREATE OR REPLACE FUNCTION orleans_membership_update(
 AS
 $$
 BEGIN
-    PERFORM 1
-    FROM orleansmembershipversion
-    WHERE deploymentid = p_deploymentid
-      AND version = p_version
-      AND version < 2147483647
-        FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT orleans_membership_lock_version(p_deploymentid, p_version) THEN
         RETURN false;
     END IF;
 
