@@ -47,22 +47,23 @@ public sealed class EventLog(FlexpriceDatabase database)
     // - existing: the stored rows of the groups' ids (the idempotency key index).
     // - A group with any id stored under a different fingerprint inserts nothing (the batch is
     //   all-or-nothing per customer); its stored ids are reported so the grain answers 409.
-    // - taken: a group whose writer is behind (rows after its position exist: a second activation
-    //   wrote them) inserts nothing and is reported, so the grain catches up and retries.
     // - The other groups insert their rows that are not stored yet, at the positions right after
     //   their writer's, with no gaps, so every position up to a writer's last is filled and a
     //   writer that is behind can only collide, never slip an event in behind another's.
-    // - ON CONFLICT DO NOTHING (any unique key) instead of an error: what the snapshot could not
-    //   show (another writer's rows committed or in flight for the same positions or ids) skips
+    // - ON CONFLICT DO NOTHING (any unique key) instead of an error: another writer's rows at the
+    //   same positions (a second activation that wrote after this writer's position: positions are
+    //   dense, so it holds the very next one) or with the same ids, committed or in flight, skip
     //   just those rows instead of failing every group of the statement. Such a group inserted
-    //   only part of its rows; AppendBatchAsync deletes that part again, in the same transaction,
-    //   and reports the group as collided. So each group's result is all of its new rows or none.
+    //   fewer rows than it asked for; AppendBatchAsync deletes them again, in the same
+    //   transaction, and reports the group as collided, so the grain catches up and retries. So
+    //   each group's result is all of its new rows or none, and no position is probed beforehand:
+    //   the primary key is the probe.
     //
     // - Only client-named ids are looked up: a server-made id is new by construction (and were one
     //   ever stored, ON CONFLICT would skip it and the group would report a collision, not a count).
     //
     // Result rows: kind 0 = inserted (id, position), 1 = already stored (id, fingerprint,
-    // position), 2 = group whose positions are taken.
+    // position).
     private const string AppendBatchSql = """
         WITH g AS (
             SELECT * FROM unnest(@g_tenants, @g_customers, @g_customer_ids, @g_afters) WITH ORDINALITY
@@ -76,17 +77,12 @@ public sealed class EventLog(FlexpriceDatabase database)
             JOIN g ON g.grp = i.grp
             JOIN events e ON e.tenant_id = g.tenant_id AND e.external_customer_id = g.external_customer_id AND e.event_id = i.event_id
             WHERE i.named
-        ), taken AS (
-            SELECT g.grp FROM g
-            WHERE EXISTS (SELECT 1 FROM events e
-                          WHERE e.tenant_id = g.tenant_id AND e.external_customer_id = g.external_customer_id AND e.customer_seq > g.after_seq)
         ), fresh AS (
             SELECT i.*, g.tenant_id, g.external_customer_id, g.customer_id,
                    g.after_seq + row_number() OVER (PARTITION BY i.grp ORDER BY i.ord) AS customer_seq
             FROM i
             JOIN g ON g.grp = i.grp
             WHERE NOT EXISTS (SELECT 1 FROM existing x WHERE x.grp = i.grp AND (x.differs OR x.event_id = i.event_id))
-              AND NOT EXISTS (SELECT 1 FROM taken t WHERE t.grp = i.grp)
         ), inserted AS (
             INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id,
                                 source, event_time, properties, fingerprint, ingested_at)
@@ -100,8 +96,6 @@ public sealed class EventLog(FlexpriceDatabase database)
         FROM inserted r JOIN g ON g.tenant_id = r.tenant_id AND g.external_customer_id = r.external_customer_id
         UNION ALL
         SELECT 1, x.grp, x.event_id, x.fingerprint, x.customer_seq FROM existing x
-        UNION ALL
-        SELECT 2, t.grp, NULL, NULL, NULL FROM taken t
         """;
 
     private const string DeleteSql = """
@@ -175,7 +169,6 @@ public sealed class EventLog(FlexpriceDatabase database)
         var inserted = new Dictionary<string, long>[groupCount];
         var existing = new Dictionary<string, byte[]>[groupCount];
         var lastExistingSeq = new long[groupCount];
-        var taken = new bool[groupCount];
         for (var g = 0; g < groupCount; g++)
         {
             inserted[g] = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -208,26 +201,22 @@ public sealed class EventLog(FlexpriceDatabase database)
             while (await reader.ReadAsync(cancellationToken))
             {
                 var g = (int)reader.GetInt64(1) - 1;
-                switch (reader.GetInt32(0))
+                if (reader.GetInt32(0) == 0)
                 {
-                    case 0:
-                        inserted[g][reader.GetString(2)] = reader.GetInt64(4);
-                        break;
-                    case 1:
-                        existing[g][reader.GetString(2)] = reader.GetFieldValue<byte[]>(3);
-                        lastExistingSeq[g] = Math.Max(lastExistingSeq[g], reader.GetInt64(4));
-                        break;
-                    default:
-                        taken[g] = true;
-                        break;
+                    inserted[g][reader.GetString(2)] = reader.GetInt64(4);
+                }
+                else
+                {
+                    existing[g][reader.GetString(2)] = reader.GetFieldValue<byte[]>(3);
+                    lastExistingSeq[g] = Math.Max(lastExistingSeq[g], reader.GetInt64(4));
                 }
             }
         }
 
-        // A group that stored none of its ids under another fingerprint (no conflict) and whose
-        // positions were free must have inserted every id not stored before. When it did not, another
-        // writer's rows, invisible to the statement's snapshot, took some of its positions or ids:
-        // undo the part it inserted, so that the group stays all-or-nothing, and report a collision.
+        // A group that stored none of its ids under another fingerprint (no conflict) must have
+        // inserted every id not stored before. When it did not, another writer's rows took some of
+        // its positions (it is behind) or ids (a race): undo the part it inserted, so that the
+        // group stays all-or-nothing, and report a collision.
         var collided = new bool[groupCount];
         List<(string Tenant, string Customer, long Seq)>? undo = null;
         for (var g = 0; g < groupCount; g++)
@@ -243,8 +232,8 @@ public sealed class EventLog(FlexpriceDatabase database)
                 }
             }
 
-            var expected = conflict || taken[g] ? 0 : request.Events.Count - existing[g].Count;
-            if (taken[g] || inserted[g].Count != expected)
+            var expected = conflict ? 0 : request.Events.Count - existing[g].Count;
+            if (inserted[g].Count != expected)
             {
                 collided[g] = true;
                 foreach (var seq in inserted[g].Values)

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,8 +12,12 @@ public sealed class EventLogWriterOptions
     /// <summary>Flushes in flight at once, each on its own connection: while one commits, the next fills.</summary>
     public int MaxConcurrentFlushes { get; set; } = 2;
 
-    /// <summary>A flush takes waiting appends until it holds this many events (a single larger append still goes alone).</summary>
-    public int MaxEventsPerFlush { get; set; } = 8_000;
+    /// <summary>
+    /// A flush takes waiting appends until it holds this many events (a single larger append still
+    /// goes alone). Smaller flushes let a backlog go out over several connections at once (each
+    /// PostgreSQL backend works on one core); larger ones share a commit among more events.
+    /// </summary>
+    public int MaxEventsPerFlush { get; set; } = 1_000;
 
     /// <summary>
     /// While a flush runs, another starts only when at least this many appends wait; fewer wait for
@@ -36,6 +42,15 @@ public sealed class EventLogWriterOptions
 /// </summary>
 public sealed class EventLogWriter : IAsyncDisposable
 {
+    /// <summary>The meter of the writer's instruments (<c>dotnet-counters monitor --counters Flexprice.EventLog</c>).</summary>
+    public const string MeterName = "Flexprice.EventLog";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Histogram<int> FlushEvents = Meter.CreateHistogram<int>("flexprice.eventlog.flush.events", "{event}", "Events written by one flush (one statement, one transaction)");
+    private static readonly Histogram<int> FlushAppends = Meter.CreateHistogram<int>("flexprice.eventlog.flush.appends", "{append}", "Customer appends coalesced into one flush");
+    private static readonly Histogram<double> FlushDuration = Meter.CreateHistogram<double>("flexprice.eventlog.flush.duration", "ms", "Time from a flush's start to its commit");
+    private static readonly Counter<long> FlushFailures = Meter.CreateCounter<long>("flexprice.eventlog.flush.failures", "{flush}", "Flushes that failed, each failing all of its appends");
+
     private readonly EventLog _log;
     private readonly TimeProvider _time;
     private readonly ILogger<EventLogWriter> _logger;
@@ -147,7 +162,7 @@ public sealed class EventLogWriter : IAsyncDisposable
             }
 
             inFlight.RemoveAll(t => t.IsCompleted);
-            inFlight.Add(FlushAsync(batch));
+            inFlight.Add(FlushAsync(batch, events));
 
             void Take(Pending pending)
             {
@@ -166,11 +181,15 @@ public sealed class EventLogWriter : IAsyncDisposable
         await Task.WhenAll(inFlight);
     }
 
-    private async Task FlushAsync(List<Pending> batch)
+    private async Task FlushAsync(List<Pending> batch, int events)
     {
+        var started = Stopwatch.GetTimestamp();
+        FlushEvents.Record(events);
+        FlushAppends.Record(batch.Count);
         try
         {
             var results = await _log.AppendBatchAsync([.. batch.Select(p => p.Request)], _time.GetUtcNow().UtcDateTime, CancellationToken.None);
+            FlushDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Completion.TrySetResult(results[i]);
@@ -178,6 +197,7 @@ public sealed class EventLogWriter : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            FlushFailures.Add(1);
             _logger.LogWarning(ex, "Event log flush of {Appends} appends failed; failing all of them", batch.Count);
             foreach (var pending in batch)
             {
