@@ -324,10 +324,10 @@ public sealed class CustomerGrain(
             {
                 outcomes[i] = Same(events[first].Fingerprint, e.Fingerprint);
             }
-            else if (_recent.TryGet(e.EventId, out var fingerprint))
+            else if (_recent.TryCompare(e.EventId, e.Fingerprint, out var same))
             {
                 firstIndex[e.EventId] = i;
-                outcomes[i] = Same(fingerprint, e.Fingerprint);
+                outcomes[i] = same ? EventOutcome.Duplicate : EventOutcome.Conflict;
             }
             else
             {

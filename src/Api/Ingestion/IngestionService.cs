@@ -26,6 +26,9 @@ public sealed class IngestionService(IGrainFactory grains)
     private const int MaxKnownCustomers = 1_000_000;
     private readonly ConcurrentDictionary<string, bool> _knownCustomers = new(StringComparer.Ordinal);
 
+    // Counted here: ConcurrentDictionary.Count takes every one of its locks, on every request.
+    private int _knownCount;
+
     public async Task<IngestVerdict> IngestAsync(string tenantId, long catalogVersion, IReadOnlyList<ParsedEvent> events)
     {
         var groups = events
@@ -68,16 +71,17 @@ public sealed class IngestionService(IGrainFactory grains)
 
     private void Remember(List<CustomerPart> groups, IngestResult[] results)
     {
-        if (_knownCustomers.Count > MaxKnownCustomers)
+        if (Volatile.Read(ref _knownCount) > MaxKnownCustomers)
         {
             _knownCustomers.Clear();
+            Volatile.Write(ref _knownCount, 0);
         }
 
         for (var g = 0; g < groups.Count; g++)
         {
-            if (results[g].CustomerFound)
+            if (results[g].CustomerFound && _knownCustomers.TryAdd(groups[g].GrainKey, true))
             {
-                _knownCustomers.TryAdd(groups[g].GrainKey, true);
+                Interlocked.Increment(ref _knownCount);
             }
         }
     }

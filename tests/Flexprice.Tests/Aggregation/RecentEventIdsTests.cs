@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+using System.Text;
+using Flexprice.Grains.State;
+
+namespace Flexprice.Tests.Aggregation;
+
+/// <summary>The customer grain's memory of recent ids against a plain list of what it was told, oldest forgotten first.</summary>
+public sealed class RecentEventIdsTests
+{
+    [Theory]
+    [InlineData(1, 7)]
+    [InlineData(3, 11)]
+    [InlineData(16, 23)]
+    public void Remembers_the_latest_ids_with_their_fingerprints_and_forgets_the_oldest(int capacity, int seed)
+    {
+        var random = new Random(seed);
+        var memory = new RecentEventIds(capacity);
+        var told = new List<(string Id, byte[] Fingerprint)>();
+        var forgotten = false;
+        for (var step = 0; step < 400; step++)
+        {
+            // Repeats of ids already told are common; a repeat is not told again (the first fingerprint stays).
+            var id = $"e{random.Next(capacity * 3)}";
+            var fingerprint = Fingerprint(random.Next(4));
+            if (!told.Exists(t => t.Id == id))
+            {
+                told.Add((id, fingerprint));
+            }
+
+            memory.Remember(id, fingerprint);
+
+            // The oracle: the last `capacity` distinct ids told, each with its first fingerprint.
+            var kept = told.TakeLast(capacity).ToList();
+            forgotten |= told.Count > capacity;
+            Assert.Equal(forgotten, memory.HasForgotten);
+            var probe = $"e{random.Next(capacity * 3)}";
+            var probePrint = Fingerprint(random.Next(4));
+            var expected = kept.Find(t => t.Id == probe);
+            Assert.Equal(expected.Id is not null, memory.TryCompare(probe, probePrint, out var same));
+            Assert.Equal(expected.Id is not null && expected.Fingerprint.AsSpan().SequenceEqual(probePrint), same);
+            if (told.Count > capacity)
+            {
+                // Only the distinct ids since the latest `capacity` are kept: an id forgotten and told again is new.
+                told.RemoveRange(0, told.Count - capacity);
+            }
+        }
+    }
+
+    [Fact]
+    public void Fingerprints_of_any_length_compare_by_content()
+    {
+        var memory = new RecentEventIds(10);
+        memory.Remember("short", [1, 2, 3]);
+        memory.Remember("empty", []);
+
+        Assert.True(memory.TryCompare("short", new byte[] { 1, 2, 3 }, out var same) && same);
+        Assert.True(memory.TryCompare("short", new byte[] { 1, 2, 4 }, out same) && !same);
+        Assert.True(memory.TryCompare("empty", ReadOnlySpan<byte>.Empty, out same) && same);
+        Assert.False(memory.TryCompare("other", new byte[] { 1, 2, 3 }, out _));
+    }
+
+    private static byte[] Fingerprint(int variant) => SHA256.HashData(Encoding.UTF8.GetBytes($"fingerprint {variant}"));
+}
