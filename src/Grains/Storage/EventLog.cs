@@ -98,6 +98,21 @@ public sealed class EventLog(FlexpriceDatabase database)
         SELECT 1, x.grp, x.event_id, x.fingerprint, x.customer_seq FROM existing x
         """;
 
+    // The same append when no row names its id (every id server-made, so none can be stored yet):
+    // each row's position is known before the statement (the writer's position plus its rank in
+    // the group), so the rows go straight into the table, as the raw-ingest baseline writes them.
+    // A row skipped by ON CONFLICT still marks its group as collided (see AppendBatchAsync).
+    private const string AppendUnnamedSql = """
+        INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id,
+                            source, event_time, properties, fingerprint, ingested_at)
+        SELECT u.tenant_id, u.external_customer_id, u.customer_seq, u.event_id, u.event_name, u.customer_id,
+               u.source, u.event_time, u.properties::json, u.fingerprint, @now
+        FROM unnest(@r_tenants, @r_customers, @r_seqs, @ids, @names, @r_customer_ids, @sources, @times, @properties, @fingerprints)
+            AS u(tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties, fingerprint)
+        ON CONFLICT DO NOTHING
+        RETURNING event_id, customer_seq
+        """;
+
     private const string DeleteSql = """
         DELETE FROM events e
         USING unnest(@tenants, @customers, @seqs) AS d(tenant_id, external_customer_id, customer_seq)
@@ -142,6 +157,11 @@ public sealed class EventLog(FlexpriceDatabase database)
         }
 
         var groups = new int[rowCount];
+        var rowTenants = new string[rowCount];
+        var rowCustomers = new string[rowCount];
+        var rowCustomerIds = new string[rowCount];
+        var rowSeqs = new long[rowCount];
+        var anyNamed = false;
         var ids = new string[rowCount];
         var named = new bool[rowCount];
         var names = new string[rowCount];
@@ -152,9 +172,15 @@ public sealed class EventLog(FlexpriceDatabase database)
         var row = 0;
         for (var g = 0; g < groupCount; g++)
         {
+            var rank = 0L;
             foreach (var e in requests[g].Events)
             {
                 groups[row] = g + 1;
+                rowTenants[row] = tenants[g];
+                rowCustomers[row] = customers[g];
+                rowCustomerIds[row] = customerIds[g];
+                rowSeqs[row] = afters[g] + ++rank;
+                anyNamed |= e.EventIdGiven;
                 ids[row] = e.EventId;
                 named[row] = e.EventIdGiven;
                 names[row] = e.EventName;
@@ -178,8 +204,43 @@ public sealed class EventLog(FlexpriceDatabase database)
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         // BEGIN goes out with the statement (no round trip of its own).
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = new NpgsqlCommand(AppendBatchSql, connection, transaction))
+        // Server-made ids are unique, so an id names its group (were one ever repeated, the general
+        // statement below sorts it out).
+        var groupOfId = anyNamed ? null : new Dictionary<string, int>(rowCount, StringComparer.Ordinal);
+        for (var r = 0; groupOfId is not null && r < rowCount; r++)
         {
+            if (!groupOfId.TryAdd(ids[r], groups[r] - 1))
+            {
+                groupOfId = null;
+            }
+        }
+
+        if (groupOfId is not null)
+        {
+            await using var command = new NpgsqlCommand(AppendUnnamedSql, connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("r_tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowTenants });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("r_customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowCustomers });
+            command.Parameters.Add(new NpgsqlParameter<long[]>("r_seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = rowSeqs });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = names });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("r_customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowCustomerIds });
+            command.Parameters.Add(new NpgsqlParameter<string?[]>("sources", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = sources });
+            command.Parameters.Add(new NpgsqlParameter<DateTime[]>("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = times });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("properties", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = properties });
+            command.Parameters.Add(new NpgsqlParameter<byte[][]>("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = fingerprints });
+            await command.PrepareAsync(cancellationToken);
+
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var id = reader.GetString(0);
+                inserted[groupOfId[id]][id] = reader.GetInt64(1);
+            }
+        }
+        else
+        {
+            await using var command = new NpgsqlCommand(AppendBatchSql, connection, transaction);
             command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
             command.Parameters.Add(new NpgsqlParameter<string[]>("g_tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = tenants });
             command.Parameters.Add(new NpgsqlParameter<string[]>("g_customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = customers });

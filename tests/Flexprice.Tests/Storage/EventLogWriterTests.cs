@@ -103,7 +103,37 @@ public sealed class EventLogWriterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Rows_another_writer_has_in_flight_collide_only_that_customer_and_store_none_of_its_rows()
+    public async Task Server_made_ids_go_straight_in_and_a_writer_that_is_behind_still_stores_nothing()
+    {
+        // Position 1 of u-behind is taken: its writer thinks the log is empty.
+        await _log.AppendAsync(_tenant, "u-behind", "id", [Event("other", "{}")], 0, T0, default);
+
+        var results = await _log.AppendBatchAsync(
+            [
+                Request("u-clean", 0, [Event("a", "{}", named: false), Event("b", "{}", named: false)]),
+                Request("u-behind", 0, [Event("mine1", "{}", named: false), Event("mine2", "{}", named: false)]),
+                Request("u-next", 4, [Event("n5", "{}", named: false)]),
+            ],
+            T0,
+            default);
+
+        Assert.False(results[0].Collided);
+        Assert.Equal(new Dictionary<string, long> { ["a"] = 1, ["b"] = 2 }, results[0].Inserted);
+        // mine1 ran into position 1; mine2 went in at 2 and was taken back.
+        Assert.True(results[1].Collided);
+        Assert.Empty(results[1].Inserted);
+        Assert.Empty(results[1].Existing);
+        Assert.Equal(new Dictionary<string, long> { ["n5"] = 5 }, results[2].Inserted);
+
+        Assert.Equal(["a", "b"], await IdsAsync("u-clean"));
+        Assert.Equal(["other"], await IdsAsync("u-behind"));
+        Assert.Equal(["n5"], await IdsAsync("u-next"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Rows_another_writer_has_in_flight_collide_only_that_customer_and_store_none_of_its_rows(bool named)
     {
         // Another activation of c-race is writing position 2, not committed yet: invisible to the
         // flush's snapshot, so only the insert itself runs into it (and waits for it).
@@ -113,8 +143,8 @@ public sealed class EventLogWriterTests : IAsyncLifetime
 
         var flush = _log.AppendBatchAsync(
             [
-                Request("c-race", 0, [Event("m1", "{}"), Event("m2", "{}"), Event("m3", "{}")]),
-                Request("c-bystander", 0, [Event("b1", "{}")]),
+                Request("c-race", 0, [Event("m1", "{}", named), Event("m2", "{}", named), Event("m3", "{}", named)]),
+                Request("c-bystander", 0, [Event("b1", "{}", named)]),
             ],
             T0,
             default);
@@ -174,10 +204,11 @@ public sealed class EventLogWriterTests : IAsyncLifetime
 
     private AppendRequest Request(string customer, long afterSeq, IReadOnlyList<IngestEvent> events) => new(_tenant, customer, "id_" + customer, events, afterSeq);
 
-    private static IngestEvent Event(string id, string propertiesJson)
+    /// <summary>An event whose id the client named, or (<paramref name="named"/> false) the server made up.</summary>
+    private static IngestEvent Event(string id, string propertiesJson, bool named = true)
     {
         using var properties = JsonDocument.Parse(propertiesJson);
-        return new IngestEvent(id, "api_call", T0, null, propertiesJson, EventFingerprint.Compute("api_call", properties.RootElement, T0), EventIdGiven: true);
+        return new IngestEvent(id, "api_call", T0, null, propertiesJson, EventFingerprint.Compute("api_call", properties.RootElement, T0), EventIdGiven: named);
     }
 
     private async Task<NpgsqlConnection> OpenAsync() => await _database.DataSource.OpenConnectionAsync();
