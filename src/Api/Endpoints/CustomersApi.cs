@@ -1,11 +1,11 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Usage;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 using Flexprice.Grains.Storage;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Flexprice.Api.Endpoints;
 

@@ -215,20 +215,27 @@ public sealed class EventLog(FlexpriceDatabase database)
             }
         }
 
-        if (groupOfId is not null)
+        // Both statements take the rows' own columns the same way; each adds how rows find their customer.
+        NpgsqlCommand Statement(string sql)
         {
-            await using var command = new NpgsqlCommand(AppendUnnamedSql, connection, transaction);
+            var command = new NpgsqlCommand(sql, connection, transaction);
             command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("r_tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowTenants });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("r_customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowCustomers });
-            command.Parameters.Add(new NpgsqlParameter<long[]>("r_seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = rowSeqs });
             command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
             command.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = names });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("r_customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowCustomerIds });
             command.Parameters.Add(new NpgsqlParameter<string?[]>("sources", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = sources });
             command.Parameters.Add(new NpgsqlParameter<DateTime[]>("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = times });
             command.Parameters.Add(new NpgsqlParameter<string[]>("properties", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = properties });
             command.Parameters.Add(new NpgsqlParameter<byte[][]>("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = fingerprints });
+            return command;
+        }
+
+        if (groupOfId is not null)
+        {
+            await using var command = Statement(AppendUnnamedSql);
+            command.Parameters.Add(new NpgsqlParameter<string[]>("r_tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowTenants });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("r_customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowCustomers });
+            command.Parameters.Add(new NpgsqlParameter<long[]>("r_seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = rowSeqs });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("r_customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowCustomerIds });
             await command.PrepareAsync(cancellationToken);
 
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -240,20 +247,13 @@ public sealed class EventLog(FlexpriceDatabase database)
         }
         else
         {
-            await using var command = new NpgsqlCommand(AppendBatchSql, connection, transaction);
-            command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
+            await using var command = Statement(AppendBatchSql);
             command.Parameters.Add(new NpgsqlParameter<string[]>("g_tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = tenants });
             command.Parameters.Add(new NpgsqlParameter<string[]>("g_customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = customers });
             command.Parameters.Add(new NpgsqlParameter<string[]>("g_customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = customerIds });
             command.Parameters.Add(new NpgsqlParameter<long[]>("g_afters", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = afters });
             command.Parameters.Add(new NpgsqlParameter<int[]>("groups", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = groups });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
             command.Parameters.Add(new NpgsqlParameter<bool[]>("named", NpgsqlDbType.Array | NpgsqlDbType.Boolean) { TypedValue = named });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = names });
-            command.Parameters.Add(new NpgsqlParameter<DateTime[]>("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = times });
-            command.Parameters.Add(new NpgsqlParameter<string?[]>("sources", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = sources });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("properties", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = properties });
-            command.Parameters.Add(new NpgsqlParameter<byte[][]>("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = fingerprints });
             // Prepared once per physical connection (Npgsql keeps it across pool checkouts): a
             // flush of a few rows would otherwise spend most of its time planning this statement.
             await command.PrepareAsync(cancellationToken);

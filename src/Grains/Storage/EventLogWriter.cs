@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -183,13 +182,13 @@ public sealed class EventLogWriter : IAsyncDisposable
 
     private async Task FlushAsync(List<Pending> batch, int events)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = _time.GetTimestamp();
         FlushEvents.Record(events);
         FlushAppends.Record(batch.Count);
         try
         {
             var results = await _log.AppendBatchAsync([.. batch.Select(p => p.Request)], _time.GetUtcNow().UtcDateTime, CancellationToken.None);
-            FlushDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            FlushDuration.Record(_time.GetElapsedTime(started).TotalMilliseconds);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Completion.TrySetResult(results[i]);
