@@ -9,16 +9,31 @@ public readonly record struct Shot(byte[] Bytes, int Events, Action<int>? OnStat
 public sealed class LoadResult
 {
     public double Seconds { get; init; }
-    public long Requests { get; init; }
+    public long RequestCount { get; init; }
     public long Events { get; init; }
     public long Refused { get; init; }
     public long Failed { get; init; }
     public required double[] LatenciesMs { get; init; }
 
+    /// <summary>Every request: when it was due (ms after the phase began) and how long it took; in no particular order.</summary>
+    public required (double AtMs, double LatencyMs)[] Requests { get; init; }
+
     public double EventsPerSecond => Events / Seconds;
-    public double RequestsPerSecond => Requests / Seconds;
+    public double RequestsPerSecond => RequestCount / Seconds;
 
     public double Percentile(double p) => LatenciesMs.Length == 0 ? double.NaN : LatenciesMs[Math.Min(LatenciesMs.Length - 1, (int)(p * LatenciesMs.Length))];
+
+    /// <summary>
+    /// Where the slow requests were: the 100 ms slices of the phase (by when each request was due)
+    /// holding requests slower than <paramref name="thresholdMs"/>, with their count and the worst.
+    /// A stall shows as a run of consecutive slices; scattered single requests as isolated ones.
+    /// </summary>
+    public IEnumerable<(double FromSeconds, int Slow, double WorstMs)> SlowSlices(double thresholdMs) =>
+        Requests
+            .Where(r => r.LatencyMs > thresholdMs)
+            .GroupBy(r => (int)(r.AtMs / 100))
+            .OrderBy(g => g.Key)
+            .Select(g => (g.Key / 10.0, g.Count(), g.Max(r => r.LatencyMs)));
 }
 
 /// <summary>
@@ -31,13 +46,13 @@ public static class Load
 {
     public static async Task<LoadResult> RunAsync(Uri server, int connections, TimeSpan duration, double? ratePerSecond, Func<int, Shot> next, CancellationToken stop = default)
     {
-        var latencies = new List<double>[connections];
+        var latencies = new List<(double AtMs, double LatencyMs)>[connections];
         long requests = 0, events = 0, refused = 0, failed = 0;
         var started = Stopwatch.GetTimestamp();
         var end = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var workers = Enumerable.Range(0, connections).Select(async worker =>
         {
-            var mine = latencies[worker] = new List<double>(4096);
+            var mine = latencies[worker] = new List<(double, double)>(4096);
             var connection = await RawHttpConnection.ConnectAsync(server);
             try
             {
@@ -75,7 +90,7 @@ public static class Load
                         continue;
                     }
 
-                    mine.Add(Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds);
+                    mine.Add(((sentAt - started) * 1000.0 / Stopwatch.Frequency, Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds));
                     Interlocked.Increment(ref requests);
                     shot.OnStatus?.Invoke(status);
                     if (status == 202 || status == 200)
@@ -101,7 +116,8 @@ public static class Load
         await Task.WhenAll(workers);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var all = latencies.Where(l => l is not null).SelectMany(l => l).ToArray();
-        Array.Sort(all);
-        return new LoadResult { Seconds = seconds, Requests = requests, Events = events, Refused = refused, Failed = failed, LatenciesMs = all };
+        var sorted = all.Select(r => r.LatencyMs).ToArray();
+        Array.Sort(sorted);
+        return new LoadResult { Seconds = seconds, RequestCount = requests, Events = events, Refused = refused, Failed = failed, LatenciesMs = sorted, Requests = all };
     }
 }

@@ -9,7 +9,11 @@ using Flexprice.Bench;
 //
 //   dotnet bench/LoadGen/bin/Release/net10.0/Flexprice.LoadGen.dll --url http://127.0.0.1:8080 \
 //       --admin-key sk_local_flexprice_test_key [--bare-url …] [--pg "Host=…"] [--server-pid N] [--pg-pid N] \
-//       [--runs 3] [--seconds 10] [--warmup 3] [--only bulk,single] [--results bench/RESULTS.md]
+//       [--runs 3] [--seconds 10] [--warmup 3] [--only bulk,single] [--results bench/RESULTS.md] [--timeline 25]
+//
+// --timeline MS prints, after each scenario, the 100 ms slices of it that held requests slower than
+// MS: a stall (a GC pause, a checkpoint's fsync) shows as a run of slices, and its time can be laid
+// next to the server's and PostgreSQL's logs.
 var options = BenchOptions.Parse(args);
 var suite = new Suite(options);
 return await suite.RunAsync();
@@ -35,7 +39,8 @@ public sealed record BenchOptions(
     double QueryRate,
     double RetryShare,
     HashSet<string> Only,
-    string? Results)
+    string? Results,
+    double? TimelineMs)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -69,6 +74,7 @@ public sealed record BenchOptions(
             Double("--query-rate", 500),
             Double("--retry-share", 0.2),
             [.. (Value("--only") ?? "raw,bare,bulk,single,single-half,query,retry").Split(',', StringSplitOptions.RemoveEmptyEntries)],
-            Value("--results"));
+            Value("--results"),
+            Value("--timeline") is { } t ? double.Parse(t, CultureInfo.InvariantCulture) : null);
     }
 }

@@ -153,6 +153,14 @@ public sealed class Suite(BenchOptions options)
 
     private async Task<Measurement> RecordAsync(int run, string name, LoadResult result, (double Server, double Postgres, double Generator, long PeakRss) cpu, double walPerEvent, bool verify)
     {
+        if (options.TimelineMs is { } threshold)
+        {
+            foreach (var (from, slow, worst) in result.SlowSlices(threshold))
+            {
+                Console.WriteLine($"  timeline {name}: +{from:F1} s  slower than {threshold:F0} ms: {slow}, worst {worst:F0} ms");
+            }
+        }
+
         int? wrong = verify ? await _workload.VerifyAsync(_http) + await WrongRowCountAsync() : null;
         var m = new Measurement(run, name, result.EventsPerSecond, result.RequestsPerSecond, result.Percentile(0.50), result.Percentile(0.95), result.Percentile(0.99),
             cpu.Server, cpu.Postgres, cpu.Generator, cpu.PeakRss / 1048576.0, walPerEvent, result.Refused, result.Failed, wrong);
