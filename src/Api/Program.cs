@@ -11,6 +11,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddFlexpriceOrleans();
 // Flexprice's own cap on request bodies; a bulk of 1000 events fits with room to spare.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 32 * 1024 * 1024);
+builder.Services.AddSingleton<GrainRefs>();
 builder.Services.AddSingleton<IngestionService>();
 builder.Services.AddSingleton<AuthFailureThrottle>();
 builder.Services.AddSingleton<Flexprice.Api.Usage.UsageQueryService>();

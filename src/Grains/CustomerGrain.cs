@@ -34,6 +34,7 @@ public sealed class CustomerGrain(
     private CatalogSnapshot _catalog = new(-1, []);
     private int _sinceCheckpoint;
     private HotEvents? _hot;
+    private ITenantCatalogGrain? _catalogGrain;
 
     // True while the log is being read into the aggregates: they are half-updated, and an
     // interleaved usage query must wait for its turn instead of reading them.
@@ -478,7 +479,8 @@ public sealed class CustomerGrain(
         }
     }
 
-    private ITenantCatalogGrain Catalog() => GrainFactory.GetGrain<ITenantCatalogGrain>(_tenantId);
+    // Made once: GetGrain works out the interface's type name on every call.
+    private ITenantCatalogGrain Catalog() => _catalogGrain ??= GrainFactory.GetGrain<ITenantCatalogGrain>(_tenantId);
 
     private static IngestResult NotFound(IngestBatch batch) => new(false, [.. new EventOutcome[batch.Events.Length]]);
 }

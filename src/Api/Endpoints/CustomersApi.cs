@@ -91,7 +91,7 @@ public static class CustomersApi
     }
 
     private static async Task<IResult> Usage(
-        HttpContext http, IGrainFactory grains, CatalogStore store, UsageQueryService queries,
+        HttpContext http, GrainRefs grains, CatalogStore store, UsageQueryService queries,
         [Microsoft.AspNetCore.Mvc.FromRoute(Name = "external_customer_id")] string externalCustomerId,
         [Microsoft.AspNetCore.Mvc.FromQuery(Name = "start_time")] string? startTime,
         [Microsoft.AspNetCore.Mvc.FromQuery(Name = "end_time")] string? endTime)
@@ -103,7 +103,7 @@ public static class CustomersApi
             return await RangeUsageAsync(http, grains, store, queries, tenantId, externalCustomerId, startTime, endTime);
         }
 
-        var usage = await grains.GetGrain<ICustomerGrain>(CustomerKey.For(tenantId, externalCustomerId)).GetUsage();
+        var usage = await grains.Get<ICustomerGrain>(CustomerKey.For(tenantId, externalCustomerId)).GetUsage();
         if (usage is null)
         {
             return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
@@ -167,7 +167,7 @@ public static class CustomersApi
 
     /// <summary>Usage of every feature over [start_time, end_time) (either may be left out: unbounded on that side), from the event log.</summary>
     private static async Task<IResult> RangeUsageAsync(
-        HttpContext http, IGrainFactory grains, CatalogStore store, UsageQueryService queries, string tenantId, string externalCustomerId, string? startTime, string? endTime)
+        HttpContext http, GrainRefs grains, CatalogStore store, UsageQueryService queries, string tenantId, string externalCustomerId, string? startTime, string? endTime)
     {
         if (!UsageRequest.TryTime(startTime, "start_time", out var start, out var error) || !UsageRequest.TryTime(endTime, "end_time", out var end, out error))
         {
@@ -181,7 +181,7 @@ public static class CustomersApi
             return Errors.BadRequest("Invalid range: end_time must be after start_time");
         }
 
-        var snapshot = await grains.GetGrain<ITenantCatalogGrain>(tenantId).GetSnapshot();
+        var snapshot = await grains.Get<ITenantCatalogGrain>(tenantId).GetSnapshot();
         if (snapshot.Features.IsEmpty && await store.FindCustomerByExternalIdAsync(tenantId, externalCustomerId, http.RequestAborted) is null)
         {
             return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));

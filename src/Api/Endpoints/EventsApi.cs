@@ -44,7 +44,7 @@ public static class EventsApi
         return v1;
     }
 
-    private static async Task<IResult> IngestOne(HttpContext http, IGrainFactory grains, IngestionService ingestion, TimeProvider time, ILoggerFactory loggers)
+    private static async Task<IResult> IngestOne(HttpContext http, GrainRefs grains, IngestionService ingestion, TimeProvider time, ILoggerFactory loggers)
     {
         var (document, error) = await JsonBody.ParseAsync(http.Request);
         if (document is null)
@@ -55,7 +55,7 @@ public static class EventsApi
         using (document)
         {
             var tenantId = http.Caller().TenantId;
-            var catalog = await grains.GetGrain<ITenantCatalogGrain>(tenantId).GetSnapshot();
+            var catalog = await grains.Get<ITenantCatalogGrain>(tenantId).GetSnapshot();
             if (!EventParser.TryParse(document.RootElement, catalog, time, out var parsed, out var message))
             {
                 return Errors.BadRequest(message);
@@ -82,7 +82,7 @@ public static class EventsApi
         }
     }
 
-    private static async Task<IResult> IngestBulk(HttpContext http, IGrainFactory grains, IngestionService ingestion, TimeProvider time, ILoggerFactory loggers)
+    private static async Task<IResult> IngestBulk(HttpContext http, GrainRefs grains, IngestionService ingestion, TimeProvider time, ILoggerFactory loggers)
     {
         var (document, error) = await JsonBody.ParseAsync(http.Request);
         if (document is null)
@@ -109,7 +109,7 @@ public static class EventsApi
             }
 
             var tenantId = http.Caller().TenantId;
-            var catalog = await grains.GetGrain<ITenantCatalogGrain>(tenantId).GetSnapshot();
+            var catalog = await grains.Get<ITenantCatalogGrain>(tenantId).GetSnapshot();
             var parsed = new List<ParsedEvent>(count);
             var invalid = new List<IndexedError>();
             var index = 0;

@@ -10,7 +10,7 @@ namespace Flexprice.Api.Infrastructure;
 /// holds everywhere at once. Unknown and revoked keys count against the client address's budget
 /// (<see cref="AuthFailureThrottle"/>); past it, 429.
 /// </summary>
-public sealed class ApiKeyFilter(IGrainFactory grains, AuthFailureThrottle throttle) : IEndpointFilter
+public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle) : IEndpointFilter
 {
     public const string HeaderName = "x-api-key";
 
@@ -31,7 +31,7 @@ public sealed class ApiKeyFilter(IGrainFactory grains, AuthFailureThrottle throt
             return RateLimitHeaders.TooManyRequests(http, blocked);
         }
 
-        var identity = await grains.GetGrain<IApiKeyGrain>(keyHash).Authenticate();
+        var identity = await grains.Get<IApiKeyGrain>(keyHash).Authenticate();
         if (identity is null)
         {
             var decision = await throttle.RecordFailureAsync(client);

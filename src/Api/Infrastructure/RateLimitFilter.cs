@@ -18,8 +18,8 @@ public sealed class RateLimitFilter(RateLimitedRoute route) : IEndpointFilter
         var http = context.HttpContext;
         var caller = http.Caller();
         var limits = caller.Limits ?? http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value.Defaults;
-        var decision = await http.RequestServices.GetRequiredService<IGrainFactory>()
-            .GetGrain<IRateLimitGrain>(caller.KeyId)
+        var decision = await http.RequestServices.GetRequiredService<GrainRefs>()
+            .Get<IRateLimitGrain>(caller.KeyId)
             .TryAcquire(route, limits.For(route));
 
         RateLimitHeaders.Write(http.Response, decision);

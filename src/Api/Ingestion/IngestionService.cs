@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Flexprice.Api.Contracts;
+using Flexprice.Api.Infrastructure;
 using Flexprice.Grains;
 
 namespace Flexprice.Api.Ingestion;
@@ -18,7 +19,7 @@ public sealed record IngestVerdict(IReadOnlyList<IndexedError> Errors, bool Conf
 /// several customers, every grain whose part could be refused first checks it (customer known, no
 /// conflicting event id), and only when all agree does each grain commit its part.
 /// </summary>
-public sealed class IngestionService(IGrainFactory grains)
+public sealed class IngestionService(GrainRefs grains)
 {
     // Customers seen to exist, by grain key. Customers are never deleted (there is no route for
     // it), so once seen a customer stays known; should deletion come, this must be invalidated.
@@ -40,7 +41,7 @@ public sealed class IngestionService(IGrainFactory grains)
                 return new CustomerPart(
                     g.Key,
                     key,
-                    grains.GetGrain<ICustomerGrain>(key),
+                    grains.Get<ICustomerGrain>(key),
                     [.. g.Select(x => x.index)],
                     new IngestBatch(catalogVersion, [.. g.Select(x => x.e.Event)]));
             })
