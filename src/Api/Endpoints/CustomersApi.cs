@@ -5,7 +5,6 @@ using Flexprice.Api.Usage;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 using Flexprice.Grains.Storage;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Flexprice.Api.Endpoints;
 
@@ -97,7 +96,7 @@ public static class CustomersApi
         [Microsoft.AspNetCore.Mvc.FromQuery(Name = "end_time")] string? endTime)
     {
         var tenantId = http.Caller().TenantId;
-        externalCustomerId = ExternalIdFromRawTarget(http, externalCustomerId);
+        externalCustomerId = RawRouteValue.Unescaped(http, externalCustomerId);
         if (!string.IsNullOrEmpty(startTime) || !string.IsNullOrEmpty(endTime))
         {
             return await RangeUsageAsync(http, grains, store, queries, tenantId, externalCustomerId, startTime, endTime);
@@ -126,43 +125,6 @@ public static class CustomersApi
         }
 
         return TypedResults.Ok(new UsageResponse(usage.ExternalCustomerId, features));
-    }
-
-    /// <summary>
-    /// The external id as the client wrote it. The server decodes every escape of a path except
-    /// <c>%2F</c>, so a route value would keep an id's <c>/</c> as <c>%2F</c> (and could not tell it
-    /// from an id holding the text <c>%2F</c>, sent as <c>%252F</c>): the segment is taken from the
-    /// raw request target and decoded whole.
-    /// </summary>
-    private static string ExternalIdFromRawTarget(HttpContext http, string routeValue)
-    {
-        const string Prefix = "/v1/customers/";
-        const string Suffix = "/usage";
-        var target = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(target))
-        {
-            return routeValue;
-        }
-
-        var path = target.AsSpan();
-        if (path.IndexOf('?') is var query and >= 0)
-        {
-            path = path[..query];
-        }
-
-        if (path.EndsWith('/'))
-        {
-            path = path[..^1];
-        }
-
-        if (!path.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) || !path.EndsWith(Suffix, StringComparison.OrdinalIgnoreCase)
-            || path.Length <= Prefix.Length + Suffix.Length)
-        {
-            return routeValue;
-        }
-
-        var segment = path[Prefix.Length..^Suffix.Length];
-        return segment.Contains('/') ? routeValue : Uri.UnescapeDataString(segment.ToString());
     }
 
     /// <summary>Usage of every feature over [start_time, end_time) (either may be left out: unbounded on that side), from the event log.</summary>

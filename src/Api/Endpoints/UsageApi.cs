@@ -58,7 +58,7 @@ public static class UsageApi
         return await AnswerAsync(http, usage, request, request.EventName, meter);
     }
 
-    private static async Task<IResult> ByMeter(HttpContext http, UsageQueryService usage, IGrainFactory grains, TimeProvider time)
+    private static async Task<IResult> ByMeter(HttpContext http, UsageQueryService usage, GrainRefs grains, TimeProvider time)
     {
         var (request, error) = await ReadAsync(http, time);
         if (request is null)
@@ -71,7 +71,7 @@ public static class UsageApi
             return Errors.BadRequest(ErrorMessages.MissingField("meter_id"));
         }
 
-        var snapshot = await grains.GetGrain<ITenantCatalogGrain>(http.Caller().TenantId).GetSnapshot();
+        var snapshot = await grains.Get<ITenantCatalogGrain>(http.Caller().TenantId).GetSnapshot();
         var feature = snapshot.Features.FirstOrDefault(f =>
             (!string.IsNullOrEmpty(request.MeterId) && f.MeterId == request.MeterId) || (!string.IsNullOrEmpty(request.FeatureId) && f.Id == request.FeatureId));
         if (feature is null)

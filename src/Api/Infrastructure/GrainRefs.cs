@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Flexprice.Api.Infrastructure;
 
 /// <summary>
@@ -10,26 +8,18 @@ namespace Flexprice.Api.Infrastructure;
 /// </summary>
 public sealed class GrainRefs(IGrainFactory grains)
 {
-    private const int MaxReferences = 100_000;
-    private readonly ConcurrentDictionary<(Type Interface, string Key), IAddressable> _references = new();
-    private int _count;
+    private readonly ClearingCache<(Type Interface, string Key), IAddressable> _references = new(100_000);
 
     public T Get<T>(string key)
         where T : IGrainWithStringKey
     {
-        if (_references.TryGetValue((typeof(T), key), out var known))
+        if (_references.TryGet((typeof(T), key), out var known))
         {
             return (T)known;
         }
 
         var made = grains.GetGrain<T>(key);
-        if (Interlocked.Increment(ref _count) > MaxReferences)
-        {
-            _references.Clear();
-            Interlocked.Exchange(ref _count, 0);
-        }
-
-        _references.TryAdd((typeof(T), key), made);
+        _references.Add((typeof(T), key), made);
         return made;
     }
 }

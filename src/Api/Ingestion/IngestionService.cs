@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
@@ -24,11 +23,7 @@ public sealed class IngestionService(GrainRefs grains)
     // Customers seen to exist, by grain key. Customers are never deleted (there is no route for
     // it), so once seen a customer stays known; should deletion come, this must be invalidated.
     // Bounded: when full it starts over, which costs only some Check calls.
-    private const int MaxKnownCustomers = 1_000_000;
-    private readonly ConcurrentDictionary<string, bool> _knownCustomers = new(StringComparer.Ordinal);
-
-    // Counted here: ConcurrentDictionary.Count takes every one of its locks, on every request.
-    private int _knownCount;
+    private readonly ClearingCache<string, bool> _knownCustomers = new(1_000_000);
 
     public async Task<IngestVerdict> IngestAsync(string tenantId, long catalogVersion, IReadOnlyList<ParsedEvent> events)
     {
@@ -72,17 +67,11 @@ public sealed class IngestionService(GrainRefs grains)
 
     private void Remember(List<CustomerPart> groups, IngestResult[] results)
     {
-        if (Volatile.Read(ref _knownCount) > MaxKnownCustomers)
-        {
-            _knownCustomers.Clear();
-            Volatile.Write(ref _knownCount, 0);
-        }
-
         for (var g = 0; g < groups.Count; g++)
         {
-            if (results[g].CustomerFound && _knownCustomers.TryAdd(groups[g].GrainKey, true))
+            if (results[g].CustomerFound)
             {
-                Interlocked.Increment(ref _knownCount);
+                _knownCustomers.Add(groups[g].GrainKey, true);
             }
         }
     }

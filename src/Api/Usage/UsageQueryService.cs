@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Flexprice.Api.Infrastructure;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 using Flexprice.Grains.Storage;
@@ -11,7 +12,7 @@ namespace Flexprice.Api.Usage;
 /// over the same events, so the source never changes the answer; read-your-writes holds on both because an event
 /// is in the grain's memory and committed to the log before its 202 is written.
 /// </summary>
-public sealed class UsageQueryService(IGrainFactory grains, EventLog log)
+public sealed class UsageQueryService(GrainRefs grains, EventLog log)
 {
     public const string FromMemory = "memory";
     public const string FromLog = "log";
@@ -21,7 +22,7 @@ public sealed class UsageQueryService(IGrainFactory grains, EventLog log)
     {
         if (externalCustomerId is not null)
         {
-            var result = await grains.GetGrain<ICustomerGrain>(CustomerKey.For(tenantId, externalCustomerId)).QueryUsage(query);
+            var result = await grains.Get<ICustomerGrain>(CustomerKey.For(tenantId, externalCustomerId)).QueryUsage(query);
             if (!result.CustomerFound)
             {
                 return null;
