@@ -9,8 +9,8 @@ using Flexprice.Silo;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddFlexpriceOrleans();
-// Flexprice's own cap on request bodies; a bulk of 1000 events fits with room to spare.
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 32 * 1024 * 1024);
+// The largest body any route takes (the bulk route's); each route reads its own, smaller or equal, limit.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBodies.ServerLimit);
 builder.Services.AddSingleton<GrainRefs>();
 builder.Services.AddSingleton<IngestionService>();
 builder.Services.AddSingleton<AuthFailureThrottle>();

@@ -13,12 +13,21 @@ public sealed record Rejection(
     [property: Id(4)] string RequestHead);
 
 /// <summary>
-/// The tenant's last <see cref="Capacity"/> refused ingestion requests, newest first; key: tenant id. Kept in
-/// memory only (an operator's debugging aid, not an audit log): a restart or deactivation forgets them.
+/// The tenant's last <see cref="Capacity"/> refused ingestion requests, newest first; key: tenant id. Each
+/// entry holds at most 512 characters of text (1 KiB), cut to the caps below. Kept in memory only (an operator's debugging aid, not an audit log): a restart or deactivation forgets them.
 /// </summary>
 public interface IRejectionLogGrain : IGrainWithStringKey
 {
     public const int Capacity = 1000;
+
+    /// <summary>An entry keeps at most this much of the route (method and path).</summary>
+    public const int MaxRouteChars = 64;
+
+    /// <summary>An entry keeps at most this much of the reason.</summary>
+    public const int MaxReasonChars = 192;
+
+    /// <summary>An entry keeps at most this much of the request's first bytes.</summary>
+    public const int MaxHeadChars = 256;
 
     /// <summary>Remembers one refusal, forgetting the oldest beyond <see cref="Capacity"/>.</summary>
     Task Record(Rejection rejection);

@@ -35,16 +35,22 @@ public enum EventOutcome
 
     /// <summary>The event id is already stored with a different payload.</summary>
     Conflict = 2,
+
+    /// <summary>The database refused the event's values (see <see cref="IngestResult.Refused"/>); nothing of the batch was stored.</summary>
+    Refused = 3,
 }
 
 /// <summary>
-/// The answer to a batch. A batch is all-or-nothing: when the customer is unknown or any event
-/// conflicts, nothing of it was stored. <see cref="Outcomes"/> is in batch order.
+/// The answer to a batch. A batch is all-or-nothing: when the customer is unknown, any event
+/// conflicts or the database refused its values, nothing of it was stored. <see cref="Outcomes"/> is
+/// in batch order. <see cref="Refused"/>: why the database refused the batch's values (a gap in
+/// validation at the door, logged as an error), in words for the client; null otherwise.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flexprice.IngestResult")]
 public sealed record IngestResult(
     [property: Id(0)] bool CustomerFound,
-    [property: Id(1)] ImmutableArray<EventOutcome> Outcomes)
+    [property: Id(1)] ImmutableArray<EventOutcome> Outcomes,
+    [property: Id(2)] string? Refused = null)
 {
     public bool HasConflicts => Outcomes.Contains(EventOutcome.Conflict);
 }

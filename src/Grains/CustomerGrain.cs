@@ -21,6 +21,7 @@ public sealed class CustomerGrain(
     EventLog log,
     EventLogWriter writer,
     CatalogStore catalog,
+    HotEventsBudget hotBudget,
     IOptions<CustomerGrainOptions> options,
     TimeProvider time,
     ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
@@ -63,6 +64,7 @@ public sealed class CustomerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _hot?.Release();
         await CheckpointIfDirtyAsync(cancellationToken);
     }
 
@@ -114,6 +116,16 @@ public sealed class CustomerGrain(
             {
                 return new IngestResult(true, [.. outcomes]);
             }
+        }
+
+        if (appended.Refused is { } refused)
+        {
+            foreach (var index in pending)
+            {
+                outcomes[index] = EventOutcome.Refused;
+            }
+
+            return new IngestResult(true, [.. outcomes], refused);
         }
 
         var conflict = pending.Any(i => appended.Existing.TryGetValue(batch.Events[i].EventId, out var stored) && !stored.AsSpan().SequenceEqual(batch.Events[i].Fingerprint));
@@ -255,7 +267,7 @@ public sealed class CustomerGrain(
             }
 
             // Rebuilt from the log on first use: everything logged at or after hotFrom (late events too).
-            var hot = new HotEvents(hotFrom, options.Value.HotMaxEvents);
+            var hot = new HotEvents(hotFrom, options.Value.HotMaxEvents, options.Value.HotMaxBytes, hotBudget);
             await foreach (var row in log.ReadSinceAsync(_tenantId, _externalId, hotFrom, CancellationToken.None))
             {
                 using var properties = JsonDocument.Parse(row.PropertiesJson);

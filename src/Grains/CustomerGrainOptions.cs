@@ -21,4 +21,13 @@ public sealed class CustomerGrainOptions
 
     /// <summary>At most this many events held in memory per customer; beyond it the in-memory period shortens.</summary>
     public int HotMaxEvents { get; set; } = 20_000;
+
+    /// <summary>At most about this many bytes of recent events held in memory per customer (16 MiB); beyond it the in-memory period shortens.</summary>
+    public long HotMaxBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// At most about this many bytes of recent events held by all customers of a silo together (1 GiB); a customer
+    /// that adds while the silo is over it gives up its older half. Queries over what was given up read the log.
+    /// </summary>
+    public long HotMaxBytesPerSilo { get; set; } = 1024L * 1024 * 1024;
 }

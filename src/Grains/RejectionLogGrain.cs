@@ -15,7 +15,13 @@ public sealed class RejectionLogGrain : Grain, IRejectionLogGrain
 
     public Task Record(Rejection rejection)
     {
-        _rejections.Enqueue(rejection);
+        // Bounded whatever the caller sends: at most 512 characters of text, 1 KiB in memory, per entry.
+        _rejections.Enqueue(rejection with
+        {
+            Route = Cut(rejection.Route, IRejectionLogGrain.MaxRouteChars),
+            Reason = Cut(rejection.Reason, IRejectionLogGrain.MaxReasonChars),
+            RequestHead = Cut(rejection.RequestHead, IRejectionLogGrain.MaxHeadChars),
+        });
         while (_rejections.Count > IRejectionLogGrain.Capacity)
         {
             _rejections.Dequeue();
@@ -23,6 +29,9 @@ public sealed class RejectionLogGrain : Grain, IRejectionLogGrain
 
         return Task.CompletedTask;
     }
+
+    private static string Cut(string text, int max) =>
+        text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)];
 
     public Task<ImmutableArray<Rejection>> List() => Task.FromResult(_rejections.Reverse().ToImmutableArray());
 }

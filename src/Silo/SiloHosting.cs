@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization.Configuration;
 
@@ -91,6 +92,7 @@ public static class SiloHosting
             silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
             silo.Services.AddOptions<SiloMessagingOptions>().BindConfiguration("Orleans:Messaging");
             silo.AddFlexpriceGrainStorage();
+            silo.AddStorageFaultTranslation();
         });
         return builder;
     }
@@ -120,6 +122,9 @@ public static class SiloHosting
         }));
     }
 
+    /// <summary>Database faults leave grains as exceptions every caller can classify (see <see cref="StorageFaultFilter"/>).</summary>
+    public static ISiloBuilder AddStorageFaultTranslation(this ISiloBuilder silo) => silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
+
     /// <summary>What the grains need from the container: the database, the stores, options and a clock.</summary>
     public static IServiceCollection AddFlexpriceGrainServices(this IServiceCollection services)
     {
@@ -130,6 +135,7 @@ public static class SiloHosting
         services.AddOptions<EventLogWriterOptions>().BindConfiguration("EventLogWriter");
         services.TryAddSingleton<CatalogStore>();
         services.AddOptions<CustomerGrainOptions>().BindConfiguration("CustomerGrain");
+        services.TryAddSingleton(sp => new HotEventsBudget(sp.GetRequiredService<IOptions<CustomerGrainOptions>>().Value.HotMaxBytesPerSilo));
         services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits");
         return services;
     }

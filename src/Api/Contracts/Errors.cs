@@ -15,11 +15,33 @@ public static class ErrorMessages
     public const string RateLimitExceeded = "Rate limit exceeded. Try again later.";
     public const string StorageUnavailable = "The events could not be stored right now; nothing was acknowledged. Retry with the same event_id";
 
+    /// <summary>The most of a client's value an error message repeats.</summary>
+    public const int MaxEcho = 128;
+
     public static string MissingField(string field) => $"Missing required field: {field}";
 
-    public static string EventNameNotFound(string eventName) => $"Event name '{eventName}' not found";
+    public static string EventNameNotFound(string eventName) => $"Event name '{Echo(eventName)}' not found";
 
-    public static string CustomerNotFound(string externalCustomerId) => $"Customer with external_customer_id '{externalCustomerId}' not found";
+    public static string CustomerNotFound(string externalCustomerId) => $"Customer with external_customer_id '{Echo(externalCustomerId)}' not found";
 
-    public static string Conflict(string eventId) => $"Event with event_id '{eventId}' was already received with a different payload";
+    /// <summary>A client's value as an error message repeats it: at most <see cref="MaxEcho"/> characters, cut with "…".</summary>
+    public static string Echo(string? value)
+    {
+        if (value is null || value.Length <= MaxEcho)
+        {
+            return value ?? "";
+        }
+
+        // Never half a surrogate pair.
+        var keep = char.IsHighSurrogate(value[MaxEcho - 2]) ? MaxEcho - 2 : MaxEcho - 1;
+        return string.Concat(value.AsSpan(0, keep), "…");
+    }
+
+    public static string HoldsNul(string field) => $"Invalid field: {field} must not contain the character U+0000";
+
+    public static string TooLong(string field, int max) => $"Invalid field: {field} holds at most {max} characters";
+
+    public static string Refused(string? reason) => $"Invalid event: {reason ?? "the database refused its values"}";
+
+    public static string Conflict(string eventId) => $"Event with event_id '{Echo(eventId)}' was already received with a different payload";
 }

@@ -56,9 +56,10 @@ public static class CustomersApi
             return Errors.BadRequest(ErrorMessages.MissingField("external_id"));
         }
 
-        if (request.ExternalId.Length > Ingestion.EventParser.MaxIdLength)
+        if ((InputLimits.CheckText(request.ExternalId, "external_id", InputLimits.MaxIdLength) ?? InputLimits.CheckText(request.Name, "name")
+            ?? InputLimits.CheckText(request.Email, "email")) is { } tooLong)
         {
-            return Errors.BadRequest($"Invalid field: external_id holds at most {Ingestion.EventParser.MaxIdLength} characters");
+            return Errors.BadRequest(tooLong);
         }
 
         if (request.Metadata is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) })
@@ -66,27 +67,42 @@ public static class CustomersApi
             return Errors.BadRequest("Invalid field: metadata must be an object");
         }
 
+        if (request.Metadata is { ValueKind: JsonValueKind.Object } given && InputLimits.CheckProperties(given, "metadata") is { } tooLarge)
+        {
+            return Errors.BadRequest(tooLarge);
+        }
+
         var tenantId = http.Caller().TenantId;
         var metadata = request.Metadata is { ValueKind: JsonValueKind.Object } m ? m.GetRawText() : null;
         var name = string.IsNullOrWhiteSpace(request.Name) ? request.ExternalId : request.Name;
         var customer = await store.CreateCustomerAsync(tenantId, request.ExternalId, name, request.Email, metadata, http.RequestAborted);
         return customer is null
-            ? Errors.Conflict($"Customer with external_id '{request.ExternalId}' already exists")
+            ? Errors.Conflict($"Customer with external_id '{ErrorMessages.Echo(request.ExternalId)}' already exists")
             : TypedResults.Created($"/v1/customers/{customer.Id}", ToResponse(customer));
     }
 
-    private static async Task<IResult> List(HttpContext http, CatalogStore store, int? limit, int? offset)
+    private static async Task<IResult> List(HttpContext http, CatalogStore store, string? limit, string? offset)
     {
-        var take = Math.Clamp(limit ?? 50, 1, 1000);
-        var skip = Math.Max(offset ?? 0, 0);
+        if (!InputLimits.TryInteger(limit, "limit", 1, 1000, out var limitValue, out var error) || !InputLimits.TryInteger(offset, "offset", 0, int.MaxValue, out var offsetValue, out error))
+        {
+            return Errors.BadRequest(error);
+        }
+
+        var take = limitValue ?? 50;
+        var skip = offsetValue ?? 0;
         var (items, total) = await store.ListCustomersAsync(http.Caller().TenantId, take, skip, http.RequestAborted);
         return TypedResults.Ok(new ListResponse<CustomerResponse>([.. items.Select(ToResponse)], new Pagination(total, take, skip)));
     }
 
     private static async Task<IResult> Get(HttpContext http, CatalogStore store, string id)
     {
+        if (InputLimits.CheckParameter(id, "id", InputLimits.MaxIdLength) is { } invalid)
+        {
+            return Errors.BadRequest(invalid);
+        }
+
         var customer = await store.GetCustomerAsync(http.Caller().TenantId, id, http.RequestAborted);
-        return customer is null ? Errors.NotFound($"Customer '{id}' not found") : TypedResults.Ok(ToResponse(customer));
+        return customer is null ? Errors.NotFound($"Customer '{ErrorMessages.Echo(id)}' not found") : TypedResults.Ok(ToResponse(customer));
     }
 
     private static async Task<IResult> Usage(
@@ -97,6 +113,10 @@ public static class CustomersApi
     {
         var tenantId = http.Caller().TenantId;
         externalCustomerId = RawRouteValue.Unescaped(http, externalCustomerId);
+        if (InputLimits.CheckParameter(externalCustomerId, "external_customer_id", InputLimits.MaxIdLength) is { } invalid)
+        {
+            return Errors.BadRequest(invalid);
+        }
         if (!string.IsNullOrEmpty(startTime) || !string.IsNullOrEmpty(endTime))
         {
             return await RangeUsageAsync(http, grains, store, queries, tenantId, externalCustomerId, startTime, endTime);

@@ -49,18 +49,30 @@ public static class EventDebuggerApi
         [FromQuery(Name = "source")] string? source,
         [FromQuery(Name = "start_time")] string? startTime,
         [FromQuery(Name = "end_time")] string? endTime,
-        [FromQuery(Name = "page_size")] int? pageSize,
+        [FromQuery(Name = "page_size")] string? pageSize,
         [FromQuery(Name = "iter_first_key")] string? iterFirstKey,
         [FromQuery(Name = "iter_last_key")] string? iterLastKey)
     {
+        if ((InputLimits.CheckParameter(externalCustomerId, "external_customer_id", InputLimits.MaxIdLength) ?? InputLimits.CheckParameter(eventName, "event_name")
+            ?? InputLimits.CheckParameter(eventId, "event_id", InputLimits.MaxIdLength) ?? InputLimits.CheckParameter(source, "source")) is { } invalid)
+        {
+            return Errors.BadRequest(invalid);
+        }
+
         if (!UsageRequest.TryTime(startTime, "start_time", out var start, out var error) || !UsageRequest.TryTime(endTime, "end_time", out var end, out error))
         {
             return Errors.BadRequest(error);
         }
 
-        if (pageSize is < 1 or > MaxPageSize)
+        int? size = null;
+        if (!string.IsNullOrEmpty(pageSize))
         {
-            return Errors.BadRequest($"Invalid page_size: 1 to {MaxPageSize}");
+            if (!int.TryParse(pageSize, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed) || parsed is < 1 or > MaxPageSize)
+            {
+                return Errors.BadRequest($"Invalid page_size: 1 to {MaxPageSize}");
+            }
+
+            size = parsed;
         }
 
         EventListKey? before = null, after = null;
@@ -69,11 +81,10 @@ public static class EventDebuggerApi
             return Errors.BadRequest("Invalid iter_first_key or iter_last_key: pass a key from a previous page");
         }
 
-        var size = pageSize ?? MaxPageSize;
         var filter = new EventListFilter(Empty(externalCustomerId), Empty(eventName), Empty(eventId), Empty(source), start, end, before, after);
-        var events = await log.ListAsync(http.Caller().TenantId, filter, size + 1, http.RequestAborted);
+        var events = await log.ListAsync(http.Caller().TenantId, filter, (size ?? MaxPageSize) + 1, http.RequestAborted);
         var total = await log.CountAsync(http.Caller().TenantId, filter, http.RequestAborted);
-        var hasMore = events.Count > size;
+        var hasMore = events.Count > (size ?? MaxPageSize);
         if (hasMore)
         {
             // Newest first; paging newer (iter_first_key) the extra row is the newest, else the oldest.
@@ -100,16 +111,21 @@ public static class EventDebuggerApi
             return Errors.BadRequest(ErrorMessages.MissingField("id"));
         }
 
+        if ((InputLimits.CheckParameter(id, "id", InputLimits.MaxIdLength) ?? InputLimits.CheckParameter(externalCustomerId, "external_customer_id", InputLimits.MaxIdLength)) is { } invalid)
+        {
+            return Errors.BadRequest(invalid);
+        }
+
         var tenantId = http.Caller().TenantId;
         var found = await log.LookupAsync(tenantId, id, Empty(externalCustomerId), http.RequestAborted);
         if (found.Count == 0)
         {
-            return Errors.NotFound($"Event '{id}' not found");
+            return Errors.NotFound($"Event '{ErrorMessages.Echo(id)}' not found");
         }
 
         if (found.Count > 1)
         {
-            return Errors.BadRequest($"Event id '{id}' is used by several customers ({string.Join(", ", found.Select(e => e.ExternalCustomerId))}): give external_customer_id");
+            return Errors.BadRequest($"Event id '{ErrorMessages.Echo(id)}' is used by several customers ({ErrorMessages.Echo(string.Join(", ", found.Select(e => e.ExternalCustomerId)))}): give external_customer_id");
         }
 
         var stored = found[0];
@@ -164,9 +180,9 @@ public static class EventDebuggerApi
             using var document = JsonDocument.Parse(Convert.FromBase64String(base64));
             var root = document.RootElement;
             value = new EventListKey(new DateTime(root[0].GetInt64(), DateTimeKind.Utc), root[1].GetString()!, root[2].GetString()!);
-            return true;
+            return key.Length <= 2048 && JsonText.IsStorable(value.EventId) && JsonText.IsStorable(value.ExternalCustomerId);
         }
-        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException or IndexOutOfRangeException or ArgumentOutOfRangeException or ArgumentNullException or KeyNotFoundException)
         {
             return false;
         }

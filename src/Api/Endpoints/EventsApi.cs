@@ -66,9 +66,9 @@ public static class EventsApi
             {
                 verdict = await ingestion.IngestAsync(tenantId, catalog.Version, [parsed]);
             }
-            catch (Exception ex)
+            catch (Exception ex) when (TransientFaults.IsTransient(ex))
             {
-                loggers.CreateLogger(typeof(EventsApi)).LogError(ex, "Storing event {EventId} for tenant {Tenant} failed", parsed.Event.EventId, tenantId);
+                loggers.CreateLogger(typeof(EventsApi)).LogWarning(ex, "Storing event {EventId} for tenant {Tenant} failed", parsed.Event.EventId, tenantId);
                 return Errors.Unavailable(http, ErrorMessages.StorageUnavailable);
             }
 
@@ -84,7 +84,7 @@ public static class EventsApi
 
     private static async Task<IResult> IngestBulk(HttpContext http, GrainRefs grains, IngestionService ingestion, TimeProvider time, ILoggerFactory loggers)
     {
-        var (document, error) = await JsonBody.ParseAsync(http.Request);
+        var (document, error) = await JsonBody.ParseAsync(http.Request, RequestBodies.BulkLimit);
         if (document is null)
         {
             return error!;
@@ -137,9 +137,9 @@ public static class EventsApi
             {
                 verdict = await ingestion.IngestAsync(tenantId, catalog.Version, parsed);
             }
-            catch (Exception ex)
+            catch (Exception ex) when (TransientFaults.IsTransient(ex))
             {
-                loggers.CreateLogger(typeof(EventsApi)).LogError(ex, "Storing a bulk of {Count} events for tenant {Tenant} failed", count, tenantId);
+                loggers.CreateLogger(typeof(EventsApi)).LogWarning(ex, "Storing a bulk of {Count} events for tenant {Tenant} failed", count, tenantId);
                 return Errors.Unavailable(http, ErrorMessages.StorageUnavailable);
             }
 

@@ -7,6 +7,9 @@ namespace Flexprice.Api.Endpoints;
 /// <summary>Metered features and their meters: <c>/v1/features</c>.</summary>
 public static class FeaturesApi
 {
+    private const int MaxFilters = 32;
+    private const int MaxFilterValues = 256;
+
     private static readonly string[] ResetUsageValues = ["BILLING_PERIOD", "NEVER"];
 
     public static RouteGroupBuilder MapFeaturesApi(this RouteGroupBuilder v1)
@@ -80,7 +83,7 @@ public static class FeaturesApi
 
         if (!string.Equals(request.Type.Trim(), "metered", StringComparison.OrdinalIgnoreCase))
         {
-            return $"Invalid feature type '{request.Type}': only 'metered' features are supported";
+            return $"Invalid feature type '{ErrorMessages.Echo(request.Type)}': only 'metered' features are supported";
         }
 
         if (request.Meter is null)
@@ -100,7 +103,7 @@ public static class FeaturesApi
 
         if (!AggregationTypeNames.TryParse(request.Meter.Aggregation.Type, out var aggregation))
         {
-            return $"Invalid aggregation type '{request.Meter.Aggregation.Type}': use one of {string.Join(", ", AggregationTypeNames.WireNames)}";
+            return $"Invalid aggregation type '{ErrorMessages.Echo(request.Meter.Aggregation.Type)}': use one of {string.Join(", ", AggregationTypeNames.WireNames)}";
         }
 
         if (aggregation != AggregationType.Count && string.IsNullOrWhiteSpace(request.Meter.Aggregation.Field))
@@ -109,6 +112,12 @@ public static class FeaturesApi
         }
 
         var options = request.Meter.Aggregation;
+        if ((InputLimits.CheckText(request.Name.Trim(), "name") ?? InputLimits.CheckText(request.Meter.EventName.Trim(), "meter.event_name")
+            ?? InputLimits.CheckText(options.Field?.Trim(), "meter.aggregation.field") ?? InputLimits.CheckText(options.GroupBy?.Trim(), "meter.aggregation.group_by")) is { } tooLong)
+        {
+            return tooLong;
+        }
+
         if (aggregation == AggregationType.SumWithMultiplier && options.Multiplier is not > 0m)
         {
             return "Invalid meter.aggregation.multiplier: SUM_WITH_MULTIPLIER needs a number greater than 0";
@@ -118,7 +127,7 @@ public static class FeaturesApi
         {
             if (!WindowSizeNames.TryParse(options.BucketSize, out _))
             {
-                return $"Invalid meter.aggregation.bucket_size '{options.BucketSize}': use one of {string.Join(", ", WindowSizeNames.WireNames)}";
+                return $"Invalid meter.aggregation.bucket_size '{ErrorMessages.Echo(options.BucketSize)}': use one of {string.Join(", ", WindowSizeNames.WireNames)}";
             }
 
             if (aggregation is not (AggregationType.Max or AggregationType.Sum))
@@ -132,17 +141,32 @@ public static class FeaturesApi
             return "Invalid meter.aggregation.group_by: only a bucketed MAX takes one";
         }
 
+        if (request.Meter.Filters is { Count: > MaxFilters })
+        {
+            return $"Invalid meter.filters: at most {MaxFilters} filters";
+        }
+
         foreach (var filter in request.Meter.Filters ?? [])
         {
             if (filter is null || string.IsNullOrWhiteSpace(filter.Key) || filter.Values is null || filter.Values.Count == 0 || filter.Values.Any(v => v is null))
             {
                 return "Invalid meter.filters: each filter is {\"key\": \"…\", \"values\": [\"…\", …]} with at least one value";
             }
+
+            if (filter.Values.Count > MaxFilterValues)
+            {
+                return $"Invalid meter.filters: at most {MaxFilterValues} values per filter";
+            }
+
+            if ((InputLimits.CheckText(filter.Key, "meter.filters.key") ?? filter.Values.Select(v => InputLimits.CheckText(v, "meter.filters.values")).FirstOrDefault(e => e is not null)) is { } filterTooLong)
+            {
+                return filterTooLong;
+            }
         }
 
         if (request.Meter.ResetUsage is { } reset && !ResetUsageValues.Contains(reset.Trim().ToUpperInvariant()))
         {
-            return $"Invalid reset_usage '{reset}': use BILLING_PERIOD or NEVER";
+            return $"Invalid reset_usage '{ErrorMessages.Echo(reset)}': use BILLING_PERIOD or NEVER";
         }
 
         return null;

@@ -77,6 +77,11 @@ public static class TenantsApi
             return Errors.BadRequest(ErrorMessages.MissingField("name"));
         }
 
+        if (InputLimits.CheckText(request.Name.Trim(), "name") is { } tooLong)
+        {
+            return Errors.BadRequest(tooLong);
+        }
+
         var (tenant, key) = await store.CreateTenantAsync(request.Name.Trim(), http.RequestAborted);
         return TypedResults.Created($"/v1/tenants/{tenant.Id}", new TenantCreatedResponse(tenant.Id, tenant.Name, key.RawKey));
     }
@@ -97,6 +102,11 @@ public static class TenantsApi
         if (string.IsNullOrWhiteSpace(request.Name))
         {
             return Errors.BadRequest(ErrorMessages.MissingField("name"));
+        }
+
+        if (InputLimits.CheckText(request.Name.Trim(), "name") is { } tooLong)
+        {
+            return Errors.BadRequest(tooLong);
         }
 
         if (CheckRateLimits(http, request.RateLimits, out var overrides) is { } refused)
@@ -126,6 +136,11 @@ public static class TenantsApi
 
     private static async Task<IResult> UpdateKey(HttpContext http, CatalogStore store, IGrainFactory grains, IOptions<RateLimitOptions> rateLimits, string id)
     {
+        if (InputLimits.CheckParameter(id, "id", InputLimits.MaxIdLength) is { } invalid)
+        {
+            return Errors.BadRequest(invalid);
+        }
+
         var (request, error) = await JsonBody.ReadAsync<UpdateApiKeyRequest>(http.Request);
         if (request is null)
         {
@@ -137,7 +152,7 @@ public static class TenantsApi
         {
             // Nothing to change: answer with the key as it is.
             var current = await store.GetApiKeyAsync(tenantId, id, http.RequestAborted);
-            return current is null ? Errors.NotFound($"API key '{id}' not found") : TypedResults.Ok(ToResponse(current, rateLimits.Value));
+            return current is null ? Errors.NotFound($"API key '{ErrorMessages.Echo(id)}' not found") : TypedResults.Ok(ToResponse(current, rateLimits.Value));
         }
 
         if (CheckRateLimits(http, request.RateLimits, out var overrides) is { } refused)
@@ -148,7 +163,7 @@ public static class TenantsApi
         var updated = await store.SetApiKeyRateLimitsAsync(tenantId, id, overrides, http.RequestAborted);
         if (updated is not { } found)
         {
-            return Errors.NotFound($"API key '{id}' not found");
+            return Errors.NotFound($"API key '{ErrorMessages.Echo(id)}' not found");
         }
 
         // The key grain carries the limits to every API node; the key's rate-limit grain keeps its
@@ -199,10 +214,15 @@ public static class TenantsApi
             return Errors.Forbidden(KeysNeedAdmin);
         }
 
+        if (InputLimits.CheckParameter(id, "id", InputLimits.MaxIdLength) is { } invalid)
+        {
+            return Errors.BadRequest(invalid);
+        }
+
         var hash = await store.RevokeApiKeyAsync(http.Caller().TenantId, id, http.RequestAborted);
         if (hash is null)
         {
-            return Errors.NotFound($"API key '{id}' not found");
+            return Errors.NotFound($"API key '{ErrorMessages.Echo(id)}' not found");
         }
 
         await grains.GetGrain<IApiKeyGrain>(hash).Invalidate();

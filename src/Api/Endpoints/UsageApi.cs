@@ -46,7 +46,7 @@ public static class UsageApi
         var typeName = string.IsNullOrEmpty(request.AggregationType) ? "COUNT" : request.AggregationType;
         if (!AggregationTypeNames.TryParse(typeName, out var type))
         {
-            return Errors.BadRequest($"Invalid aggregation_type '{typeName}': use one of {string.Join(", ", AggregationTypeNames.WireNames)}");
+            return Errors.BadRequest($"Invalid aggregation_type '{ErrorMessages.Echo(typeName)}': use one of {string.Join(", ", AggregationTypeNames.WireNames)}");
         }
 
         if (type == AggregationType.SumWithMultiplier && request.Multiplier is null)
@@ -76,7 +76,7 @@ public static class UsageApi
             (!string.IsNullOrEmpty(request.MeterId) && f.MeterId == request.MeterId) || (!string.IsNullOrEmpty(request.FeatureId) && f.Id == request.FeatureId));
         if (feature is null)
         {
-            return Errors.NotFound($"Meter '{request.MeterId ?? request.FeatureId}' not found");
+            return Errors.NotFound($"Meter '{ErrorMessages.Echo(request.MeterId ?? request.FeatureId)}' not found");
         }
 
         var meter = feature.Meter();

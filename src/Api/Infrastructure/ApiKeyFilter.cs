@@ -8,7 +8,7 @@ namespace Flexprice.Api.Infrastructure;
 /// Resolves <c>x-api-key</c> to its tenant on every <c>/v1</c> route; 401 for a missing, unknown or
 /// revoked key. The key grain is the one authority for a key across API nodes, so a revocation
 /// holds everywhere at once. Unknown and revoked keys count against the client address's budget
-/// (<see cref="AuthFailureThrottle"/>); past it, 429.
+/// (<see cref="AuthFailureThrottle"/>); past it, 429, answered slowly. A missing key costs no lookup and is not counted.
 /// </summary>
 public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle) : IEndpointFilter
 {
@@ -23,22 +23,21 @@ public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle)
             return Unauthorized();
         }
 
-        // A missing key costs no lookup, so it is not counted; a blocked client's guesses get no lookup either.
-        var client = AuthFailureThrottle.ClientOf(http);
-        var keyHash = Ids.HashApiKey(rawKey.Trim());
-        if (throttle.BlockedFor(client) is { } blocked && !throttle.SucceededBefore(keyHash))
-        {
-            return RateLimitHeaders.TooManyRequests(http, blocked);
-        }
-
-        var identity = await grains.Get<IApiKeyGrain>(keyHash).Authenticate();
+        // Looked up first, always: a valid key is never refused for what others sent from its address.
+        var identity = await grains.Get<IApiKeyGrain>(Ids.HashApiKey(rawKey.Trim())).Authenticate();
         if (identity is null)
         {
+            var client = AuthFailureThrottle.ClientOf(http);
             var decision = await throttle.RecordFailureAsync(client);
-            return decision.Allowed ? Unauthorized() : RateLimitHeaders.TooManyRequests(http, decision.RetryAfter);
+            if (decision.Allowed)
+            {
+                return Unauthorized();
+            }
+
+            await throttle.HoldAsync(client, http.RequestAborted);
+            return RateLimitHeaders.TooManyRequests(http, decision.RetryAfter);
         }
 
-        throttle.RememberSuccess(keyHash);
         http.Items[typeof(ApiKeyIdentity)] = identity;
         return await next(context);
     }

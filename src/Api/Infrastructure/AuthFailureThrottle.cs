@@ -8,19 +8,19 @@ using Microsoft.Extensions.Options;
 namespace Flexprice.Api.Infrastructure;
 
 /// <summary>
-/// Keeps API keys from being guessed at full speed: each failed lookup (unknown or revoked key) is
-/// counted in the client address's <see cref="IAuthFailureGrain"/>, across API nodes; past
-/// <see cref="RateLimitOptions.FailedAuthPerMinute"/> the address gets 429 until its window frees up.
-/// While blocked, a key this node has not seen succeed is refused here, with no lookup; keys that
-/// authenticated here before go through as usual, so valid keys behind the same address keep working.
-/// Requests with valid keys never reach the grain.
+/// Keeps API keys from being guessed at full speed, without ever refusing a valid key: a key is always
+/// looked up first, and only failed lookups (unknown or revoked keys) count, in the client address's
+/// <see cref="IAuthFailureGrain"/> across API nodes. Past <see cref="RateLimitOptions.FailedAuthPerMinute"/>
+/// the address's failures are answered 429, each only after <see cref="RateLimitOptions.FailedAuthPenalty"/>
+/// and at most <see cref="RateLimitOptions.FailedAuthConcurrency"/> at once on this node, so a guesser gets
+/// few answers a minute while valid keys behind the same address (a NAT, a load balancer) go through as usual.
 /// </summary>
 public sealed class AuthFailureThrottle(IGrainFactory grains, IOptions<RateLimitOptions> options, TimeProvider time)
 {
     private const int MaxRemembered = 100_000;
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _blockedUntil = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _validKeyHashes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _held = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The address a client is counted under: IPv4, or the /64 network of an IPv6 address (one host
@@ -34,8 +34,54 @@ public sealed class AuthFailureThrottle(IGrainFactory grains, IOptions<RateLimit
         var v4 => v4.ToString(),
     };
 
+    /// <summary>
+    /// Counts a failed lookup. Refused means the address is over its budget: the caller answers 429 after
+    /// <see cref="HoldAsync"/>. While this node knows the address is blocked, the count stays local.
+    /// </summary>
+    public async Task<RateLimitDecision> RecordFailureAsync(string client)
+    {
+        if (BlockedFor(client) is { } left)
+        {
+            return new RateLimitDecision(false, left, 0, options.Value.FailedAuthPerMinute, time.GetUtcNow() + left);
+        }
+
+        var decision = await grains.GetGrain<IAuthFailureGrain>(client).RecordFailure(options.Value.FailedAuthPerMinute);
+        if (!decision.Allowed)
+        {
+            if (_blockedUntil.Count >= MaxRemembered)
+            {
+                _blockedUntil.Clear();
+            }
+
+            _blockedUntil[client] = time.GetUtcNow() + decision.RetryAfter;
+        }
+
+        return decision;
+    }
+
+    /// <summary>Holds a refused failure's answer: at most FailedAuthConcurrency at once per address, each for FailedAuthPenalty.</summary>
+    public async Task HoldAsync(string client, CancellationToken cancellationToken)
+    {
+        if (_held.Count >= MaxRemembered)
+        {
+            // Answers held on a forgotten gate still end in their time; only the count per address restarts.
+            _held.Clear();
+        }
+
+        var gate = _held.GetOrAdd(client, _ => new SemaphoreSlim(Math.Max(1, options.Value.FailedAuthConcurrency)));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await Task.Delay(options.Value.FailedAuthPenalty, time, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     /// <summary>How long the client is still blocked on this node, or null.</summary>
-    public TimeSpan? BlockedFor(string client)
+    private TimeSpan? BlockedFor(string client)
     {
         if (!_blockedUntil.TryGetValue(client, out var until))
         {
@@ -50,35 +96,6 @@ public sealed class AuthFailureThrottle(IGrainFactory grains, IOptions<RateLimit
 
         _blockedUntil.TryRemove(KeyValuePair.Create(client, until));
         return null;
-    }
-
-    public bool SucceededBefore(string keyHash) => _validKeyHashes.ContainsKey(keyHash);
-
-    public void RememberSuccess(string keyHash)
-    {
-        if (_validKeyHashes.Count >= MaxRemembered)
-        {
-            _validKeyHashes.Clear();
-        }
-
-        _validKeyHashes.TryAdd(keyHash, 0);
-    }
-
-    /// <summary>Counts a failed lookup; refused means the client is over its budget (and now blocked on this node).</summary>
-    public async Task<RateLimitDecision> RecordFailureAsync(string client)
-    {
-        var decision = await grains.GetGrain<IAuthFailureGrain>(client).RecordFailure(options.Value.FailedAuthPerMinute);
-        if (!decision.Allowed)
-        {
-            if (_blockedUntil.Count >= MaxRemembered)
-            {
-                _blockedUntil.Clear();
-            }
-
-            _blockedUntil[client] = time.GetUtcNow() + decision.RetryAfter;
-        }
-
-        return decision;
     }
 
     private static string Network64(IPAddress address)

@@ -10,7 +10,7 @@ namespace Flexprice.Api.Infrastructure;
 /// </summary>
 public sealed class RejectionRecorder(IGrainFactory grains, TimeProvider time, ILogger<RejectionRecorder> logger) : IEndpointFilter
 {
-    public const int HeadBytes = 512;
+    public const int HeadBytes = IRejectionLogGrain.MaxHeadChars;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

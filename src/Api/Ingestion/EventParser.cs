@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Flexprice.Api.Contracts;
+using Flexprice.Api.Infrastructure;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 using Flexprice.Grains.Storage;
@@ -19,8 +20,6 @@ public static class EventParser
 {
     /// <summary>How far in the future a client timestamp may lie (clock skew); any past time is accepted.</summary>
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromMinutes(5);
-
-    public const int MaxIdLength = 255;
 
     private static readonly string[] TimestampFormats =
     [
@@ -42,7 +41,7 @@ public static class EventParser
 
         if (!TryString(json, "event_name", out var eventName, out error) || !TryString(json, "external_customer_id", out var customerId, out error)
             || !TryString(json, "event_id", out var eventId, out error) || !TryString(json, "timestamp", out var timestampText, out error)
-            || !TryString(json, "source", out var source, out error))
+            || !TryString(json, "source", out var source, out error) || !TryString(json, "customer_id", out _, out error))
         {
             return false;
         }
@@ -60,9 +59,10 @@ public static class EventParser
             return false;
         }
 
-        if (customerId.Length > MaxIdLength || eventId?.Length > MaxIdLength)
+        if ((InputLimits.CheckText(eventName, "event_name") ?? InputLimits.CheckText(customerId, "external_customer_id", InputLimits.MaxIdLength)
+            ?? InputLimits.CheckText(eventId, "event_id", InputLimits.MaxIdLength) ?? InputLimits.CheckText(source, "source")) is { } tooLong)
         {
-            error = $"Invalid field: external_customer_id and event_id hold at most {MaxIdLength} characters";
+            error = tooLong;
             return false;
         }
 
@@ -74,13 +74,13 @@ public static class EventParser
             if (!DateTimeOffset.TryParseExact(timestampText, TimestampFormats, CultureInfo.InvariantCulture,
                     DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsedTime))
             {
-                error = $"Invalid timestamp '{timestampText}': use ISO 8601, e.g. 2025-08-22T07:05:49.441Z";
+                error = $"Invalid timestamp '{ErrorMessages.Echo(timestampText)}': use ISO 8601, e.g. 2025-08-22T07:05:49.441Z";
                 return false;
             }
 
             if (parsedTime > now + MaxFutureSkew)
             {
-                error = $"Invalid timestamp '{timestampText}': more than 5 minutes in the future";
+                error = $"Invalid timestamp '{ErrorMessages.Echo(timestampText)}': more than 5 minutes in the future";
                 return false;
             }
 
@@ -97,6 +97,12 @@ public static class EventParser
             if (propertiesValue.ValueKind != JsonValueKind.Object)
             {
                 error = "Invalid field: properties must be an object";
+                return false;
+            }
+
+            if (InputLimits.CheckProperties(propertiesValue, "properties") is { } tooLarge)
+            {
+                error = tooLarge;
                 return false;
             }
 

@@ -91,6 +91,11 @@ public sealed class IngestionService(GrainRefs grains)
                     conflictsOnly = false;
                     errors.Add(new IndexedError(part.Indexes[k], ErrorMessages.CustomerNotFound(part.ExternalCustomerId)));
                 }
+                else if (result.Outcomes[k] == EventOutcome.Refused)
+                {
+                    conflictsOnly = false;
+                    errors.Add(new IndexedError(part.Indexes[k], ErrorMessages.Refused(result.Refused)));
+                }
                 else if (result.Outcomes[k] == EventOutcome.Conflict)
                 {
                     errors.Add(new IndexedError(part.Indexes[k], ErrorMessages.Conflict(part.Batch.Events[k].EventId)));

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Flexprice.Api.Contracts;
+using Flexprice.Api.Infrastructure;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 
@@ -41,7 +43,19 @@ public sealed record UsageRequest(
             return false;
         }
 
-        string? Text(string name) => json.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()!.Trim() : null;
+        // Every text field, strictly: a value of another JSON type is refused, never read as absent.
+        var texts = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (name, max) in TextFields)
+        {
+            if (!TryText(json, name, max, out var value, out error))
+            {
+                return false;
+            }
+
+            texts[name] = value;
+        }
+
+        string? Text(string name) => texts[name];
 
         if (!TryTime(Text("start_time"), "start_time", out var start, out error)
             || !TryTime(Text("end_time"), "end_time", out var end, out error)
@@ -63,7 +77,7 @@ public sealed record UsageRequest(
         {
             if (!WindowSizeNames.TryParse(windowText, out var w))
             {
-                error = $"Invalid window_size '{windowText}': use one of {string.Join(", ", WindowSizeNames.WireNames)}";
+                error = $"Invalid window_size '{ErrorMessages.Echo(windowText)}': use one of {string.Join(", ", WindowSizeNames.WireNames)}";
                 return false;
             }
 
@@ -75,7 +89,7 @@ public sealed record UsageRequest(
         {
             if (!WindowSizeNames.TryParse(bucketText, out var b))
             {
-                error = $"Invalid bucket_size '{bucketText}': use one of {string.Join(", ", WindowSizeNames.WireNames)}";
+                error = $"Invalid bucket_size '{ErrorMessages.Echo(bucketText)}': use one of {string.Join(", ", WindowSizeNames.WireNames)}";
                 return false;
             }
 
@@ -85,7 +99,7 @@ public sealed record UsageRequest(
         var zone = TimeZoneInfo.Utc;
         if (Text("timezone") is { Length: > 0 } zoneId && !TryZone(zoneId, out zone))
         {
-            error = $"Invalid timezone '{zoneId}': use an IANA time zone such as Europe/Berlin";
+            error = $"Invalid timezone '{ErrorMessages.Echo(zoneId)}': use an IANA time zone such as Europe/Berlin";
             return false;
         }
 
@@ -128,6 +142,39 @@ public sealed record UsageRequest(
             Text("event_name"), Text("aggregation_type"), Text("property_name"), Text("external_customer_id"), Text("meter_id"), Text("feature_id"),
             startTime, endTime, window, zone, anchor, multiplier, bucket, string.IsNullOrWhiteSpace(groupBy) ? null : groupBy, filters);
         error = "";
+        return true;
+    }
+
+    private static readonly (string Name, int Max)[] TextFields =
+    [
+        ("event_name", InputLimits.MaxNameLength), ("aggregation_type", 64), ("property_name", InputLimits.MaxNameLength),
+        ("external_customer_id", InputLimits.MaxIdLength), ("customer_id", InputLimits.MaxIdLength), ("meter_id", InputLimits.MaxIdLength),
+        ("feature_id", InputLimits.MaxIdLength), ("start_time", 64), ("end_time", 64), ("billing_anchor", 64), ("window_size", 64),
+        ("bucket_size", 64), ("timezone", 64),
+    ];
+
+    private static bool TryText(JsonElement json, string name, int max, out string? value, out string error)
+    {
+        value = null;
+        error = "";
+        if (!json.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            error = $"Invalid field: {name} must be a string";
+            return false;
+        }
+
+        value = element.GetString()!.Trim();
+        if (InputLimits.CheckText(value, name, max) is { } tooLong)
+        {
+            error = tooLong;
+            return false;
+        }
+
         return true;
     }
 
@@ -177,7 +224,7 @@ public sealed record UsageRequest(
 
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
         {
-            error = $"Invalid {name} '{text}': use RFC 3339, e.g. 2025-08-22T07:05:49Z";
+            error = $"Invalid {name} '{ErrorMessages.Echo(text)}': use RFC 3339, e.g. 2025-08-22T07:05:49Z";
             return false;
         }
 
@@ -201,7 +248,7 @@ public sealed record UsageRequest(
             {
                 if (!TryValues(property.Value, out var values))
                 {
-                    error = $"Invalid filters: the values of '{property.Name}' must be a list of strings or numbers";
+                    error = $"Invalid filters: the values of '{ErrorMessages.Echo(property.Name)}' must be a list of strings or numbers";
                     return false;
                 }
 

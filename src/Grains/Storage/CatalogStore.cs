@@ -288,7 +288,7 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
 
     private (ApiKeyRecord Key, string Raw) NewKey(string tenantId, string name, bool isAdmin)
     {
-        var raw = Ids.New("sk", time);
+        var raw = Ids.NewApiKey();
         return (new ApiKeyRecord(Ids.New("key", time), tenantId, name, Ids.DisplayId(raw), isAdmin, Now(), null), raw);
     }
 

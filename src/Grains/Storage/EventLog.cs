@@ -30,8 +30,13 @@ public sealed record AppendRequest(string TenantId, string ExternalCustomerId, s
 /// fingerprints of ids that already existed, and the greatest log position among those (0 when
 /// none). <see cref="Collided"/>: nothing was inserted because another writer holds positions after
 /// the request's, or raced on one of its ids; the caller must catch up from the log and decide again.
+/// <see cref="Refused"/>: PostgreSQL refused the request's values (a gap in validation at the door):
+/// nothing was stored, and the words say why, for a 400.
 /// </summary>
-public sealed record AppendResult(Dictionary<string, long> Inserted, Dictionary<string, byte[]> Existing, long LastExistingSeq, bool Collided = false);
+public sealed record AppendResult(Dictionary<string, long> Inserted, Dictionary<string, byte[]> Existing, long LastExistingSeq, bool Collided = false, string? Refused = null)
+{
+    public static AppendResult Refusal(string reason) => new([], [], 0, Refused: reason);
+}
 
 /// <summary>
 /// The append-only event log (table <c>events</c>), the truth that grain state is a projection of.

@@ -35,8 +35,9 @@ public sealed class EventLogWriterOptions
 /// <para>
 /// A grain awaits its append before it handles its next call (grain calls are not reentrant), so
 /// one activation has at most one append in the writer and its positions stay in order. Each
-/// request is answered on its own (inserted, duplicates, conflict, collided), and only after the
-/// flush committed; when a flush fails every request in it fails, and none of them folds anything.
+/// request is answered on its own (inserted, duplicates, conflict, collided, refused), and only after
+/// the flush committed. Rows PostgreSQL refuses fail only their own request (see <see cref="WriteAsync"/>);
+/// a transient fault fails every request of the flush, and none of them folds anything.
 /// </para>
 /// </summary>
 public sealed class EventLogWriter : IAsyncDisposable
@@ -48,7 +49,8 @@ public sealed class EventLogWriter : IAsyncDisposable
     private static readonly Histogram<int> FlushEvents = Meter.CreateHistogram<int>("flexprice.eventlog.flush.events", "{event}", "Events written by one flush (one statement, one transaction)");
     private static readonly Histogram<int> FlushAppends = Meter.CreateHistogram<int>("flexprice.eventlog.flush.appends", "{append}", "Customer appends coalesced into one flush");
     private static readonly Histogram<double> FlushDuration = Meter.CreateHistogram<double>("flexprice.eventlog.flush.duration", "ms", "Time from a flush's start to its commit");
-    private static readonly Counter<long> FlushFailures = Meter.CreateCounter<long>("flexprice.eventlog.flush.failures", "{flush}", "Flushes that failed, each failing all of its appends");
+    private static readonly Counter<long> FlushFailures = Meter.CreateCounter<long>("flexprice.eventlog.flush.failures", "{flush}", "Flushes (or parts of one) that failed: a transient fault fails all of their appends, refused data only its own append");
+    private static readonly Counter<long> FlushSplits = Meter.CreateCounter<long>("flexprice.eventlog.flush.splits", "{split}", "Failed flushes written again in halves to isolate the appends that fail");
 
     private readonly EventLog _log;
     private readonly TimeProvider _time;
@@ -187,12 +189,49 @@ public sealed class EventLogWriter : IAsyncDisposable
         FlushAppends.Record(batch.Count);
         try
         {
-            var results = await _log.AppendBatchAsync([.. batch.Select(p => p.Request)], _time.GetUtcNow().UtcDateTime, CancellationToken.None);
+            await WriteAsync(batch);
             FlushDuration.Record(_time.GetElapsedTime(started).TotalMilliseconds);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _flushes);
+            _slots.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes the appends in one statement and answers each. A failure tied to some rows (PostgreSQL
+    /// refused a value) must not fail the others: the appends are split in halves, each written on
+    /// its own, down to the appends that really fail, which are answered as refused; every other
+    /// append commits. A transient fault (connection, timeout) fails the appends it met, for a retry.
+    /// </summary>
+    private async Task WriteAsync(List<Pending> batch)
+    {
+        try
+        {
+            var results = await _log.AppendBatchAsync([.. batch.Select(p => p.Request)], _time.GetUtcNow().UtcDateTime, CancellationToken.None);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Completion.TrySetResult(results[i]);
             }
+        }
+        catch (Exception ex) when (!StorageFaults.IsTransient(ex) && batch.Count > 1)
+        {
+            // The whole statement was rolled back: nothing of it is stored, so each half may go again.
+            FlushSplits.Add(1);
+            _logger.LogWarning(ex, "Event log flush of {Appends} appends failed for a reason other than a transient fault; writing it in halves", batch.Count);
+            var half = batch.Count / 2;
+            await WriteAsync(batch[..half]);
+            await WriteAsync(batch[half..]);
+        }
+        catch (Exception ex) when (StorageFaults.IsDataError(ex))
+        {
+            // Validation at the door should have refused this: the gap is ours to close, the request is the client's to fix.
+            FlushFailures.Add(1);
+            var request = batch[0].Request;
+            _logger.LogError(ex, "PostgreSQL refused the {Count} events of customer {Tenant}/{Customer}: a gap in validation at the door",
+                request.Events.Count, request.TenantId, request.ExternalCustomerId);
+            batch[0].Completion.TrySetResult(AppendResult.Refusal(StorageFaults.Describe(ex)));
         }
         catch (Exception ex)
         {
@@ -202,11 +241,6 @@ public sealed class EventLogWriter : IAsyncDisposable
             {
                 pending.Completion.TrySetException(ex);
             }
-        }
-        finally
-        {
-            Interlocked.Increment(ref _flushes);
-            _slots.Release();
         }
     }
 

@@ -1,12 +1,35 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
 namespace Flexprice.Grains.Storage;
 
-/// <summary>Flexprice-style identifiers: a prefix and a 26-character ULID.</summary>
+/// <summary>
+/// Flexprice-style identifiers and secrets. Ids are a prefix and a 26-character ULID whose 80-bit random
+/// part comes from the operating system's cryptographic generator, so no id a client sees says anything
+/// about another (the ULID library's own generator is a per-thread XorShift whose state any id reveals).
+/// API keys are <c>sk_</c> and 43 base62 characters: 256 bits from the cryptographic generator.
+/// </summary>
 public static class Ids
 {
-    public static string New(string prefix, TimeProvider time) => $"{prefix}_{Ulid.NewUlid(time.GetUtcNow())}";
+    public const string ApiKeyPrefix = "sk_";
+
+    /// <summary>Characters of an API key after its prefix: 62^43 ≥ 2^256.</summary>
+    public const int ApiKeyRandomChars = 43;
+
+    private const string Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    public static string New(string prefix, TimeProvider time)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        // 48 bits of milliseconds, big-endian, then 80 random bits: the ULID layout.
+        BinaryPrimitives.WriteInt64BigEndian(bytes[..8], time.GetUtcNow().ToUnixTimeMilliseconds() << 16);
+        RandomNumberGenerator.Fill(bytes[6..]);
+        return $"{prefix}_{new Ulid(bytes)}";
+    }
+
+    /// <summary>A new raw API key: <c>sk_</c> and 256 random bits in base62 (each character drawn without bias).</summary>
+    public static string NewApiKey() => ApiKeyPrefix + RandomNumberGenerator.GetString(Base62, ApiKeyRandomChars);
 
     /// <summary>How API keys are stored: the lowercase SHA-256 hex of the raw key.</summary>
     public static string HashApiKey(string rawKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rawKey)));

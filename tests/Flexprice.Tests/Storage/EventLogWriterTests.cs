@@ -10,8 +10,8 @@ using Npgsql;
 namespace Flexprice.Tests.Storage;
 
 /// <summary>
-/// Group commit: many customers' appends in one statement, each customer decided on its own, and a
-/// failed flush failing every append in it. Straight against PostgreSQL, without a silo; every test
+/// Group commit: many customers' appends in one statement, each customer decided on its own, and values
+/// PostgreSQL refuses failing only the append that holds them. Straight against PostgreSQL, without a silo; every test
 /// uses a fresh tenant id, so tests never see each other's rows.
 /// </summary>
 public sealed class EventLogWriterTests : IAsyncLifetime
@@ -162,7 +162,7 @@ public sealed class EventLogWriterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Failed_flush_fails_every_append_in_it_and_stores_nothing()
+    public async Task Values_PostgreSQL_refuses_fail_only_their_own_append_and_the_rest_of_the_flush_commits()
     {
         await using var writer = Writer(maxConcurrentFlushes: 1);
 
@@ -173,19 +173,52 @@ public sealed class EventLogWriterTests : IAsyncLifetime
         var holding = writer.AppendAsync(Request("c-hold", 0, [Event("h1", "{}")]));
         await WaitUntilBlockedByAsync(other);
 
-        // These queue behind it and go out together in the next flush, which the bad JSON fails.
-        var good = writer.AppendAsync(Request("c-good", 0, [Event("g1", "{}")]));
-        var bad = writer.AppendAsync(Request("c-bad", 0, [Event("b1", "{}") with { PropertiesJson = "{not json" }]));
+        // These queue behind it and go out together in the next flush: good appends of 20 customers, and
+        // four appends whose values PostgreSQL refuses (a NUL in text, an event name too long to index,
+        // bad JSON for the json column, a NUL in an id), mixed in among them.
+        var poison = new Dictionary<string, IngestEvent>
+        {
+            ["c-nul-source"] = Event("p1", "{}") with { Source = "a\0b" },
+            ["c-long-name"] = Event("p2", "{}") with { EventName = string.Concat(Enumerable.Range(0, 200).Select(_ => Guid.NewGuid().ToString("N"))) },
+            ["c-bad-json"] = Event("p3", "{}") with { PropertiesJson = "{not json" },
+            ["c-nul-id"] = Event("p\0", "{}"),
+        };
+        var appends = new List<(string Customer, Task<AppendResult> Result)>();
+        for (var i = 0; i < 20; i++)
+        {
+            appends.Add(($"c-good-{i}", writer.AppendAsync(Request($"c-good-{i}", 0, [Event($"g{i}", "{}"), Event($"h{i}", "{}")]))));
+            if (i % 5 == 2)
+            {
+                var (customer, e) = poison.ElementAt(i / 5);
+                appends.Add((customer, writer.AppendAsync(Request(customer, 0, [Event($"ok{i}", "{}"), e]))));
+            }
+        }
+
         await otherTransaction.CommitAsync();
 
         Assert.True((await holding).Collided);
-        await Assert.ThrowsAsync<PostgresException>(() => good);
-        await Assert.ThrowsAsync<PostgresException>(() => bad);
-        Assert.Empty(await IdsAsync("c-good"));
-        Assert.Empty(await IdsAsync("c-bad"));
+        foreach (var (customer, task) in appends)
+        {
+            var result = await task;
+            if (poison.ContainsKey(customer))
+            {
+                Assert.True(result.Refused is not null, $"{customer} was not refused");
+                Assert.Empty(result.Inserted);
+                Assert.Empty(await IdsAsync(customer));
+            }
+            else
+            {
+                Assert.Null(result.Refused);
+                Assert.Equal(2, result.Inserted.Count);
+                Assert.Equal(2, (await IdsAsync(customer)).Count);
+            }
+        }
+
+        Assert.Contains("U+0000", (await appends.Single(a => a.Customer == "c-nul-source").Result).Refused);
+        Assert.Contains("too large", (await appends.Single(a => a.Customer == "c-long-name").Result).Refused);
 
         // The writer carries on.
-        var after = await writer.AppendAsync(Request("c-good", 0, [Event("g1", "{}")]));
+        var after = await writer.AppendAsync(Request("c-bad-json", 0, [Event("g1", "{}")]));
         Assert.Equal(new Dictionary<string, long> { ["g1"] = 1 }, after.Inserted);
     }
 

@@ -1,0 +1,80 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Flexprice.Api.Infrastructure;
+
+/// <summary>
+/// How large a request body may be: 1 MiB on routes that take one object, 16 MiB on the bulk route (1,000
+/// events of up to 16 KiB each, on average). Over the limit the answer is 413 with the usual error body.
+/// Kestrel's own limit (<see cref="ServerLimit"/>) is the backstop for routes that never read a body.
+/// </summary>
+public static class RequestBodies
+{
+    public const long SingleObjectLimit = 1024 * 1024;
+    public const long BulkLimit = 16 * 1024 * 1024;
+    public const long ServerLimit = BulkLimit;
+
+    public static string TooLarge(long limit) =>
+        $"Request body too large: this route takes at most {limit.ToString(CultureInfo.InvariantCulture)} bytes ({limit / 1024 / 1024} MiB)";
+
+    /// <summary>The body, limited to <paramref name="limit"/> bytes however it arrives (Content-Length or chunked).</summary>
+    public static Stream Limited(HttpRequest request, long limit)
+    {
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+
+        return new LimitedStream(request.Body, limit);
+    }
+
+    /// <summary>Words for the client about a request the server could not read.</summary>
+    public static string Describe(BadHttpRequestException bad) => bad.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => bad.Message.StartsWith("Request body too large: this route", StringComparison.Ordinal)
+            ? bad.Message
+            : TooLarge(ServerLimit),
+        StatusCodes.Status408RequestTimeout => "Request timeout: the body arrived too slowly",
+        _ => "Malformed HTTP request",
+    };
+
+    /// <summary>Reads through, and fails with 413 past the limit (the in-process test server enforces none).</summary>
+    private sealed class LimitedStream(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read > limit ? throw new BadHttpRequestException(TooLarge(limit), StatusCodes.Status413PayloadTooLarge) : read;
+        }
+    }
+}
