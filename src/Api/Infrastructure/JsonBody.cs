@@ -29,7 +29,7 @@ public static class JsonBody
         }
         catch (BadHttpRequestException bad)
         {
-            return (null, Errors.Status(bad.StatusCode, RequestBodies.Describe(bad)));
+            return (null, Errors.Status(bad.StatusCode, RequestBodies.Describe(bad, limit)));
         }
 
         if (document.RootElement.ValueKind != JsonValueKind.Object)

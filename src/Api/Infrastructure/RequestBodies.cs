@@ -28,12 +28,10 @@ public static class RequestBodies
         return new LimitedStream(request.Body, limit);
     }
 
-    /// <summary>Words for the client about a request the server could not read.</summary>
-    public static string Describe(BadHttpRequestException bad) => bad.StatusCode switch
+    /// <summary>Words for the client about a request the server could not read; <paramref name="limit"/>: the route's body limit.</summary>
+    public static string Describe(BadHttpRequestException bad, long limit = ServerLimit) => bad.StatusCode switch
     {
-        StatusCodes.Status413PayloadTooLarge => bad.Message.StartsWith("Request body too large: this route", StringComparison.Ordinal)
-            ? bad.Message
-            : TooLarge(ServerLimit),
+        StatusCodes.Status413PayloadTooLarge => TooLarge(limit),
         StatusCodes.Status408RequestTimeout => "Request timeout: the body arrived too slowly",
         _ => "Malformed HTTP request",
     };

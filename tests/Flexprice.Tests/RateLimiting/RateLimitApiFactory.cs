@@ -18,10 +18,14 @@ public sealed class RateLimitApiFactory : ApiFactory
 {
     public const string ClientAddressHeader = "X-Test-Client-Address";
     public const int FailedAuthPerMinute = 5;
+    public const int FailedAuthConcurrency = 1;
+    public static readonly TimeSpan FailedAuthPenalty = TimeSpan.FromMilliseconds(200);
 
     protected override void ConfigureSettings(IWebHostBuilder builder)
     {
         builder.UseSetting("RateLimits:FailedAuthPerMinute", FailedAuthPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("RateLimits:FailedAuthConcurrency", FailedAuthConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("RateLimits:FailedAuthPenalty", FailedAuthPenalty.ToString());
         builder.ConfigureServices(services => services.AddTransient<IStartupFilter, ClientAddressFromHeader>());
     }
 

@@ -204,29 +204,70 @@ public sealed class RateLimitHttpTests(RateLimitApiFactory api)
         tenant.Http.DefaultRequestHeaders.Add(RateLimitApiFactory.ClientAddressHeader, guesser);
         Assert.Equal(HttpStatusCode.Accepted, (await tenant.PostJsonAsync("/v1/events", Event("cust_1"))).StatusCode);
 
-        async Task<HttpResponseMessage> Send(string key)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = Json(Event("cust_1")) };
-            request.Headers.Add("x-api-key", key);
-            return await guessing.SendAsync(request);
-        }
-
         for (var i = 0; i < RateLimitApiFactory.FailedAuthPerMinute; i++)
         {
-            Assert.Equal(HttpStatusCode.Unauthorized, (await Send($"sk_guess_{i}")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(guessing, $"sk_guess_{i}")).StatusCode);
         }
 
-        var throttled = await Send("sk_guess_more");
+        var throttled = await SendAsync(guessing, "sk_guess_more");
         Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
         Assert.Equal(RateLimitBody, await throttled.Content.ReadAsStringAsync());
         Assert.InRange(throttled.Headers.RetryAfter?.Delta?.TotalSeconds ?? 0, 50, 60);
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await Send("sk_guess_again")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SendAsync(guessing, "sk_guess_again")).StatusCode);
 
-        // The valid key behind the same address, and guesses from another address, are untouched.
+        // Behind the same address: the key that worked before, and a key this node has never seen,
+        // created while the address is blocked, both work at once. Guesses from another address are untouched.
         Assert.Equal(HttpStatusCode.Accepted, (await tenant.PostJsonAsync("/v1/events", Event("cust_1"))).StatusCode);
+        var (_, fresh) = await api.NewKeyAsync(tenant, null, null);
+        using (fresh)
+        {
+            fresh.DefaultRequestHeaders.Add(RateLimitApiFactory.ClientAddressHeader, guesser);
+            Assert.Equal(HttpStatusCode.Accepted, (await fresh.PostAsync("/v1/events", Json(Event("cust_1")))).StatusCode);
+        }
+
         using var other = api.CreateClient();
         other.DefaultRequestHeaders.Add(RateLimitApiFactory.ClientAddressHeader, "203.0.113.7");
         other.DefaultRequestHeaders.Add("x-api-key", "sk_wrong");
         Assert.Equal(HttpStatusCode.Unauthorized, (await other.PostAsync("/v1/events", Json(Event("cust_1")))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_blocked_address_gets_few_answers_to_its_guesses_however_many_it_sends_at_once()
+    {
+        using var tenant = await TenantWithCustomerAsync(api);
+        var guesser = $"198.51.100.{Random.Shared.Next(1, 255)}";
+        using var guessing = api.CreateClient();
+        guessing.DefaultRequestHeaders.Add(RateLimitApiFactory.ClientAddressHeader, guesser);
+        tenant.Http.DefaultRequestHeaders.Add(RateLimitApiFactory.ClientAddressHeader, guesser);
+        var window = TimeSpan.FromSeconds(2);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var answered = 0;
+
+        // 16 guessers at once from one address, for the window.
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async g =>
+        {
+            while (stopwatch.Elapsed < window)
+            {
+                var response = await SendAsync(guessing, $"sk_guess_{g}_{Guid.NewGuid():N}");
+                Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, $"{response.StatusCode}");
+                Interlocked.Increment(ref answered);
+            }
+        }));
+        var elapsed = stopwatch.Elapsed;
+
+        // The budget, then one held answer per penalty (FailedAuthConcurrency held at once), plus what was in flight.
+        var bound = RateLimitApiFactory.FailedAuthPerMinute
+            + (RateLimitApiFactory.FailedAuthConcurrency * (int)Math.Ceiling(elapsed / RateLimitApiFactory.FailedAuthPenalty)) + 16;
+        Assert.InRange(answered, RateLimitApiFactory.FailedAuthPerMinute, bound);
+
+        // The valid key behind the same address still works.
+        Assert.Equal(HttpStatusCode.Accepted, (await tenant.PostJsonAsync("/v1/events", Event("cust_1"))).StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = Json(Event("cust_1")) };
+        request.Headers.Add("x-api-key", key);
+        return await client.SendAsync(request);
     }
 }
