@@ -217,6 +217,14 @@ public sealed class CustomerGrain(
     /// </summary>
     public async Task<CustomerUsage?> GetUsage()
     {
+        if (_customer is null && !await EnsureCustomerAsync(CancellationToken.None))
+        {
+            // Unknown: answered here, not through a call in turn to this activation, which would wait for
+            // its own deactivation (requested for unknown customers) until the call timed out.
+            DeactivateOnIdle();
+            return null;
+        }
+
         if (_customer is not null && !_catchingUp)
         {
             var snapshot = await Catalog().GetSnapshot();

@@ -15,6 +15,7 @@ public static class JsonBody
     {
         if (request.ContentLength > limit)
         {
+            await RequestBodies.DrainAsync(request);
             return (null, Errors.TooLarge(limit));
         }
 
@@ -29,6 +30,11 @@ public static class JsonBody
         }
         catch (BadHttpRequestException bad)
         {
+            if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                await RequestBodies.DrainAsync(request);
+            }
+
             return (null, Errors.Status(bad.StatusCode, RequestBodies.Describe(bad, limit)));
         }
 

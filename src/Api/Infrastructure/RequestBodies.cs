@@ -14,18 +14,63 @@ public static class RequestBodies
     public const long BulkLimit = 16 * 1024 * 1024;
     public const long ServerLimit = BulkLimit;
 
+    /// <summary>
+    /// How much of a body over its route's limit is still read (and thrown away) so that the client, which may
+    /// still be sending, receives the 413 instead of a reset connection. Past this the connection is closed.
+    /// </summary>
+    public const long DrainLimit = 64 * 1024 * 1024;
+
     public static string TooLarge(long limit) =>
         $"Request body too large: this route takes at most {limit.ToString(CultureInfo.InvariantCulture)} bytes ({limit / 1024 / 1024} MiB)";
 
-    /// <summary>The body, limited to <paramref name="limit"/> bytes however it arrives (Content-Length or chunked).</summary>
+    /// <summary>
+    /// The body, limited to <paramref name="limit"/> bytes however it arrives (Content-Length or chunked). The
+    /// server's own limit is raised to <see cref="DrainLimit"/>, so that what is over the route's limit can still
+    /// be drained (<see cref="DrainAsync"/>) before the 413 goes out.
+    /// </summary>
     public static Stream Limited(HttpRequest request, long limit)
     {
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {
-            feature.MaxRequestBodySize = limit;
+            feature.MaxRequestBodySize = DrainLimit;
         }
 
         return new LimitedStream(request.Body, limit);
+    }
+
+    /// <summary>
+    /// Reads what is left of a refused body, up to <see cref="DrainLimit"/> in all, so that a client still sending
+    /// it gets the answer; the connection is closed after the answer either way.
+    /// </summary>
+    public static async Task DrainAsync(HttpRequest request)
+    {
+        var http = request.HttpContext;
+        http.Response.Headers.Connection = "close";
+        if (request.ContentLength > DrainLimit)
+        {
+            return;
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = DrainLimit;
+        }
+
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (await request.Body.ReadAsync(buffer, http.RequestAborted) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            // Past the drain limit, too slow, or gone: the connection closes after the answer.
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Words for the client about a request the server could not read; <paramref name="limit"/>: the route's body limit.</summary>
