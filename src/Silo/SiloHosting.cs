@@ -49,6 +49,7 @@ public static class SiloHosting
             client.UseAdoNetClustering(options => options.Configure<IConfiguration>((o, configuration) =>
                 (o.Invariant, o.ConnectionString) = (AdoNetInvariant, configuration.PostgresConnectionString())));
             client.UseConnectionRetryFilter<ConnectUntilTimeout>();
+            client.UseFlexpriceTls();
             // A silo that joins (or comes back) is used within seconds, not after Orleans' default minute.
             client.Services.AddOptions<GatewayOptions>()
                 .Configure(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10))
@@ -60,7 +61,8 @@ public static class SiloHosting
 
     /// <summary>
     /// Hosts a silo in this process. Configuration: <c>Orleans:ClusterId</c>, <c>Orleans:ServiceId</c>,
-    /// <c>Orleans:SiloPort</c> (11111), <c>Orleans:GatewayPort</c> (30000), <c>Orleans:AdvertisedIP</c>.
+    /// <c>Orleans:SiloPort</c> (11111), <c>Orleans:GatewayPort</c> (30000), <c>Orleans:AdvertisedIP</c>,
+    /// <c>Orleans:Tls:*</c> (<see cref="OrleansTlsOptions"/>).
     /// </summary>
     public static IHostApplicationBuilder AddFlexpriceSilo(this IHostApplicationBuilder builder)
     {
@@ -91,6 +93,7 @@ public static class SiloHosting
             // NumMissedProbesLimit, DefunctSiloExpiration); Orleans' defaults unless set.
             silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
             silo.Services.AddOptions<SiloMessagingOptions>().BindConfiguration("Orleans:Messaging");
+            silo.UseFlexpriceTls();
             silo.AddFlexpriceGrainStorage();
             silo.AddStorageFaultTranslation();
         });
