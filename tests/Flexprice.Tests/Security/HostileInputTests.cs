@@ -218,7 +218,7 @@ public sealed class HostileInputTests(RealServerFixture server, ITestOutputHelpe
         var mustRefuse = typed && wasString && replacement != "null" && !replacement.StartsWith('"');
         return (root.ToJsonString().Replace($"\"{Placeholder}\"", replacement, StringComparison.Ordinal), mustRefuse);
 
-        // Typed: not inside free-form JSON (properties, metadata) or a list of filter values, which take any scalar.
+        // Typed: not inside free-form JSON (properties, metadata), filter values (any scalar) or group_by (a name or a list of one).
         static void Collect(JsonNode node, List<(JsonNode, object, bool)> into, bool typed)
         {
             switch (node)
@@ -226,7 +226,7 @@ public sealed class HostileInputTests(RealServerFixture server, ITestOutputHelpe
                 case JsonObject o:
                     foreach (var (name, child) in o.ToList())
                     {
-                        var childTyped = typed && name is not ("properties" or "metadata" or "filters");
+                        var childTyped = typed && name is not ("properties" or "metadata" or "filters" or "group_by");
                         into.Add((o, name, childTyped));
                         if (child is not null)
                         {
