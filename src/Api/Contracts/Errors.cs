@@ -1,10 +1,40 @@
 namespace Flexprice.Api.Contracts;
 
-/// <summary>Every error body: the spec's <c>{"error": "…"}</c>.</summary>
-public sealed record ErrorResponse(string Error);
+/// <summary>
+/// Every error body: the spec's <c>{"error": "…"}</c>, with what Flexprice's SDKs read beside it: <see cref="Message"/>
+/// (the same text), <see cref="Code"/> (Flexprice's error codes) and <see cref="HttpStatusCode"/>.
+/// </summary>
+public sealed record ErrorResponse(string Error, string Message, string Code, int HttpStatusCode)
+{
+    public static ErrorResponse For(int status, string message) => new(message, message, ErrorCodes.For(status), status);
+}
 
-/// <summary>A refused bulk request: <see cref="Error"/> repeats the first event's error; <see cref="Errors"/> names each bad index. Nothing was stored.</summary>
-public sealed record BulkErrorResponse(string Error, IReadOnlyList<IndexedError> Errors);
+/// <summary>
+/// A refused bulk request: <see cref="Error"/> repeats the first event's error; <see cref="Errors"/> names each bad index.
+/// Nothing was stored.
+/// </summary>
+public sealed record BulkErrorResponse(string Error, string Message, string Code, int HttpStatusCode, IReadOnlyList<IndexedError> Errors)
+{
+    public static BulkErrorResponse For(int status, IReadOnlyList<IndexedError> errors) =>
+        new(errors[0].Error, errors[0].Error, ErrorCodes.For(status), status, errors);
+}
+
+/// <summary>Flexprice's error codes, by HTTP status.</summary>
+public static class ErrorCodes
+{
+    public static string For(int status) => status switch
+    {
+        400 or 413 or 422 => "validation_error",
+        401 or 403 => "permission_denied",
+        404 => "not_found",
+        409 => "already_exists",
+        429 => "too_many_requests",
+        501 => "not_implemented",
+        503 => "service_unavailable",
+        >= 500 => "internal_error",
+        _ => "http_client_error",
+    };
+}
 
 public sealed record IndexedError(int Index, string Error);
 

@@ -129,7 +129,7 @@ public static class EventsApi
 
             if (invalid.Count > 0)
             {
-                return TypedResults.BadRequest(new BulkErrorResponse(invalid[0].Error, invalid));
+                return TypedResults.BadRequest(BulkErrorResponse.For(StatusCodes.Status400BadRequest, invalid));
             }
 
             IngestVerdict verdict;
@@ -145,8 +145,9 @@ public static class EventsApi
 
             if (!verdict.IsAccepted)
             {
-                var body = new BulkErrorResponse(verdict.Errors[0].Error, verdict.Errors);
-                return verdict.ConflictsOnly ? TypedResults.Conflict(body) : TypedResults.BadRequest(body);
+                return verdict.ConflictsOnly
+                    ? TypedResults.Conflict(BulkErrorResponse.For(StatusCodes.Status409Conflict, verdict.Errors))
+                    : TypedResults.BadRequest(BulkErrorResponse.For(StatusCodes.Status400BadRequest, verdict.Errors));
             }
 
             return TypedResults.Json(

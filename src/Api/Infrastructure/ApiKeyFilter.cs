@@ -42,7 +42,7 @@ public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle)
         return await next(context);
     }
 
-    private static IResult Unauthorized() => TypedResults.Json(new ErrorResponse(ErrorMessages.InvalidApiKey), statusCode: StatusCodes.Status401Unauthorized);
+    private static IResult Unauthorized() => Errors.Status(StatusCodes.Status401Unauthorized, ErrorMessages.InvalidApiKey);
 }
 
 public static class HttpContextIdentity

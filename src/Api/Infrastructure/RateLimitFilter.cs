@@ -45,7 +45,7 @@ public static class RateLimitHeaders
     {
         var seconds = Math.Max(1, CeilingSeconds(retryAfter.Ticks, TimeSpan.TicksPerSecond));
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return TypedResults.Json(new ErrorResponse(ErrorMessages.RateLimitExceeded), statusCode: StatusCodes.Status429TooManyRequests);
+        return Errors.Status(StatusCodes.Status429TooManyRequests, ErrorMessages.RateLimitExceeded);
     }
 
     private static long CeilingSeconds(long value, long perSecond) => (value + perSecond - 1) / perSecond;

@@ -36,6 +36,6 @@ public static class UnhandledErrors
         }
 
         http.Response.StatusCode = status;
-        await http.Response.WriteAsJsonAsync(new ErrorResponse(message));
+        await http.Response.WriteAsJsonAsync(ErrorResponse.For(status, message));
     }
 }

@@ -161,12 +161,23 @@ public static class HttpResponseAssertions
         return document.RootElement.Clone();
     }
 
-    /// <summary>Asserts the spec's error shape: status, and a body that is exactly <c>{"error": message}</c>.</summary>
+    /// <summary>
+    /// Asserts the error shape: status, and a body that is exactly the spec's <c>{"error": message}</c> plus what
+    /// Flexprice's SDKs read (<c>message</c>, the same text; <c>code</c>; <c>http_status_code</c>).
+    /// </summary>
     public static async Task AssertErrorAsync(this HttpResponseMessage response, HttpStatusCode expected, string message)
     {
         var body = await response.ReadJsonAsync(expected);
+        AssertErrorBody(body, expected, message);
+    }
+
+    public static void AssertErrorBody(JsonElement body, HttpStatusCode expected, string message)
+    {
         Assert.Equal(message, body.GetProperty("error").GetString());
-        Assert.Single(body.EnumerateObject());
+        Assert.Equal(message, body.GetProperty("message").GetString());
+        Assert.Equal((int)expected, body.GetProperty("http_status_code").GetInt32());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("code").GetString()));
+        Assert.Equal(["code", "error", "http_status_code", "message"], body.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
     }
 }
 

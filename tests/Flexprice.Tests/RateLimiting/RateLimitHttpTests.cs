@@ -9,7 +9,7 @@ namespace Flexprice.Tests.RateLimiting;
 [Collection(RateLimitApiCollection.Name)]
 public sealed class RateLimitHttpTests(RateLimitApiFactory api)
 {
-    private const string RateLimitBody = """{"error":"Rate limit exceeded. Try again later."}""";
+    private const string RateLimitBody = """{"error":"Rate limit exceeded. Try again later.","message":"Rate limit exceeded. Try again later.","code":"too_many_requests","http_status_code":429}""";
 
     private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 
