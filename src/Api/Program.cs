@@ -13,6 +13,9 @@ builder.AddFlexpriceOrleans();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBodies.ServerLimit);
 builder.Services.AddSingleton<GrainRefs>();
 builder.Services.AddSingleton<IngestionService>();
+builder.Services.AddSingleton<IdempotencyKey>();
+builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration("Idempotency");
+builder.Services.AddHostedService<IdempotencyKeyCleanup>();
 builder.Services.AddSingleton<AuthFailureThrottle>();
 builder.Services.AddSingleton<Flexprice.Api.Usage.UsageQueryService>();
 builder.Services.ConfigureHttpJsonOptions(options =>

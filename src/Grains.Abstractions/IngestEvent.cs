@@ -6,6 +6,8 @@ namespace Flexprice.Grains;
 /// One validated usage event for one customer. <see cref="Timestamp"/> is UTC with microsecond
 /// precision (what PostgreSQL keeps). <see cref="Fingerprint"/> identifies the payload that the
 /// idempotency rule compares: event name, properties and a client-given timestamp.
+/// <see cref="CustomerId"/>: the customer's own id (<c>cust_…</c>) when the client gave one; it must be the
+/// id of the customer the event is for, or the batch is refused.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flexprice.IngestEvent")]
 public sealed record IngestEvent(
@@ -15,7 +17,8 @@ public sealed record IngestEvent(
     [property: Id(3)] string? Source,
     [property: Id(4)] string PropertiesJson,
     [property: Id(5)] byte[] Fingerprint,
-    [property: Id(6)] bool EventIdGiven);
+    [property: Id(6)] bool EventIdGiven,
+    [property: Id(7)] string? CustomerId = null);
 
 /// <summary>Events for one customer, validated against catalog version <see cref="CatalogVersion"/> or later.</summary>
 [GenerateSerializer, Immutable, Alias("Flexprice.IngestBatch")]

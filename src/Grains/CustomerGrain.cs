@@ -75,6 +75,11 @@ public sealed class CustomerGrain(
             return NotFound(batch);
         }
 
+        if (OtherCustomer(batch) is { } mismatch)
+        {
+            return mismatch;
+        }
+
         var (outcomes, pending) = Classify(batch.Events);
         if (outcomes.Contains(EventOutcome.Conflict) || pending.Count == 0)
         {
@@ -186,6 +191,11 @@ public sealed class CustomerGrain(
         if (!await PrepareAsync(batch.CatalogVersion))
         {
             return NotFound(batch);
+        }
+
+        if (OtherCustomer(batch) is { } mismatch)
+        {
+            return mismatch;
         }
 
         var (outcomes, pending) = Classify(batch.Events);
@@ -501,6 +511,21 @@ public sealed class CustomerGrain(
 
     // Made once: GetGrain works out the interface's type name on every call.
     private ITenantCatalogGrain Catalog() => _catalogGrain ??= GrainFactory.GetGrain<ITenantCatalogGrain>(_tenantId);
+
+    /// <summary>Refuses the batch when an event names a customer id (<c>cust_…</c>) that is not this customer's.</summary>
+    private IngestResult? OtherCustomer(IngestBatch batch)
+    {
+        foreach (var e in batch.Events)
+        {
+            if (e.CustomerId is { } given && !string.Equals(given, _customer!.Id, StringComparison.Ordinal))
+            {
+                return new IngestResult(true, [.. Enumerable.Repeat(EventOutcome.Refused, batch.Events.Length)],
+                    $"customer_id '{(given.Length <= 64 ? given : given[..64] + "…")}' is not the customer with external_customer_id '{(_externalId.Length <= 64 ? _externalId : _externalId[..64] + "…")}'");
+            }
+        }
+
+        return null;
+    }
 
     private static IngestResult NotFound(IngestBatch batch) => new(false, [.. new EventOutcome[batch.Events.Length]]);
 }

@@ -137,6 +137,7 @@ public static class SiloHosting
         services.TryAddSingleton<EventLogWriter>();
         services.AddOptions<EventLogWriterOptions>().BindConfiguration("EventLogWriter");
         services.TryAddSingleton<CatalogStore>();
+        services.TryAddSingleton<IdempotencyKeys>();
         services.AddOptions<CustomerGrainOptions>().BindConfiguration("CustomerGrain");
         services.TryAddSingleton(sp => new HotEventsBudget(sp.GetRequiredService<IOptions<CustomerGrainOptions>>().Value.HotMaxBytesPerSilo));
         services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits");

@@ -11,12 +11,14 @@ public sealed record ErrorResponse(string Error, string Message, string Code, in
 
 /// <summary>
 /// A refused bulk request: <see cref="Error"/> repeats the first event's error; <see cref="Errors"/> names each bad index.
-/// Nothing was stored.
+/// Nothing was stored, unless <see cref="Outcomes"/> is given: then some customers' parts were stored (a conflict
+/// or a fault showed up only at commit time), and it says, event by event, what became of each.
 /// </summary>
-public sealed record BulkErrorResponse(string Error, string Message, string Code, int HttpStatusCode, IReadOnlyList<IndexedError> Errors)
+public sealed record BulkErrorResponse(
+    string Error, string Message, string Code, int HttpStatusCode, IReadOnlyList<IndexedError> Errors, IReadOnlyList<EventOutcomeResponse>? Outcomes = null)
 {
-    public static BulkErrorResponse For(int status, IReadOnlyList<IndexedError> errors) =>
-        new(errors[0].Error, errors[0].Error, ErrorCodes.For(status), status, errors);
+    public static BulkErrorResponse For(int status, IReadOnlyList<IndexedError> errors, IReadOnlyList<EventOutcomeResponse>? outcomes = null) =>
+        new(errors[0].Error, errors[0].Error, ErrorCodes.For(status), status, errors, outcomes);
 }
 
 /// <summary>Flexprice's error codes, by HTTP status.</summary>
@@ -72,6 +74,8 @@ public static class ErrorMessages
     public static string TooLong(string field, int max) => $"Invalid field: {field} holds at most {max} characters";
 
     public static string Refused(string? reason) => $"Invalid event: {reason ?? "the database refused its values"}";
+
+    public const string IdempotencyKeyReused = "Idempotency-Key was already used with a different request";
 
     public static string Conflict(string eventId) => $"Event with event_id '{Echo(eventId)}' was already received with a different payload";
 }

@@ -22,7 +22,15 @@ public sealed record BulkEventRequest(IReadOnlyList<EventRequest> Events);
 
 public sealed record EventAcceptedResponse(string EventId, string Message);
 
-public sealed record BulkEventsAcceptedResponse(string Message, IReadOnlyList<string> EventIds);
+/// <summary>
+/// A bulk's 202. By default only Flexprice's <see cref="Message"/>; with <c>Prefer: return=representation</c> also
+/// <see cref="EventIds"/> (request order, given or made by the server) and <see cref="Duplicates"/> (events of this
+/// request that were already stored, counted zero more times).
+/// </summary>
+public sealed record BulkEventsAcceptedResponse(string Message, IReadOnlyList<string>? EventIds = null, int? Duplicates = null);
+
+/// <summary>What became of one event of a bulk that was partly stored: <c>stored</c>, <c>duplicate</c>, <c>conflict</c>, <c>refused</c>, <c>customer_not_found</c>, <c>not_stored</c> or <c>unknown</c> (retry it).</summary>
+public sealed record EventOutcomeResponse(int Index, string EventId, string Status);
 
 /// <param name="StartTime">The range's start when one was asked for (null: all time).</param>
 public sealed record UsageResponse(string ExternalCustomerId, IReadOnlyList<FeatureUsageResponse> Features, DateTime? StartTime = null, DateTime? EndTime = null);

@@ -6,7 +6,11 @@ using Flexprice.Grains;
 
 namespace Flexprice.Api.Endpoints;
 
-/// <summary>The spec's ingestion routes: <c>POST /v1/events</c> and <c>POST /v1/events/bulk</c>.</summary>
+/// <summary>
+/// The spec's ingestion routes: <c>POST /v1/events</c> and <c>POST /v1/events/bulk</c>. Both read their events,
+/// then share one core (<see cref="IngestAsync"/>): validation against the tenant's features, the
+/// <c>Idempotency-Key</c>, and the customers' grains.
+/// </summary>
 public static class EventsApi
 {
     public const int MaxBulkEvents = 1000;
@@ -19,7 +23,7 @@ public static class EventsApi
 
         events.MapPost("/", IngestOne)
             .WithName("IngestEvent")
-            .WithSummary("Send one usage event; 202 once it is durably stored")
+            .WithSummary("Send one usage event; 202 once it is durably stored. An Idempotency-Key header makes a retry without event_id safe")
             .RateLimited(RateLimitedRoute.Events)
             .AddEndpointFilter<RejectionRecorder>()
             .DocumentsBody<EventRequest>()
@@ -27,11 +31,12 @@ public static class EventsApi
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
             .Produces<ErrorResponse>(StatusCodes.Status409Conflict)
+            .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
             .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
 
         events.MapPost("/bulk", IngestBulk)
             .WithName("IngestEventsBulk")
-            .WithSummary("Send 1 to 1000 events; all are stored, or none")
+            .WithSummary("Send 1 to 1000 events; all are stored, or none. Prefer: return=representation adds event_ids and duplicates")
             .RateLimited(RateLimitedRoute.Bulk)
             .AddEndpointFilter<RejectionRecorder>()
             .DocumentsBody<BulkEventRequest>()
@@ -39,12 +44,13 @@ public static class EventsApi
             .Produces<BulkErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
             .Produces<BulkErrorResponse>(StatusCodes.Status409Conflict)
-            .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<BulkErrorResponse>(StatusCodes.Status503ServiceUnavailable);
 
         return v1;
     }
 
-    private static async Task<IResult> IngestOne(HttpContext http, GrainRefs grains, IngestionService ingestion, TimeProvider time, ILoggerFactory loggers)
+    private static async Task<IResult> IngestOne(HttpContext http, [AsParameters] IngestionServices services)
     {
         var (document, error) = await JsonBody.ParseAsync(http.Request);
         if (document is null)
@@ -54,35 +60,12 @@ public static class EventsApi
 
         using (document)
         {
-            var tenantId = http.Caller().TenantId;
-            var catalog = await grains.Get<ITenantCatalogGrain>(tenantId).GetSnapshot();
-            if (!EventParser.TryParse(document.RootElement, catalog, time, out var parsed, out var message))
-            {
-                return Errors.BadRequest(message);
-            }
-
-            IngestVerdict verdict;
-            try
-            {
-                verdict = await ingestion.IngestAsync(tenantId, catalog.Version, [parsed]);
-            }
-            catch (Exception ex) when (TransientFaults.IsTransient(ex))
-            {
-                loggers.CreateLogger(typeof(EventsApi)).LogWarning(ex, "Storing event {EventId} for tenant {Tenant} failed", parsed.Event.EventId, tenantId);
-                return Errors.Unavailable(http, ErrorMessages.StorageUnavailable);
-            }
-
-            if (!verdict.IsAccepted)
-            {
-                var first = verdict.Errors[0].Error;
-                return verdict.ConflictsOnly ? Errors.Conflict(first) : Errors.BadRequest(first);
-            }
-
-            return TypedResults.Json(new EventAcceptedResponse(parsed.Event.EventId, EventAccepted), statusCode: StatusCodes.Status202Accepted);
+            var outcome = await IngestAsync(http, services, IngestRoute.Single, [document.RootElement]);
+            return outcome.Answer ?? TypedResults.Json(new EventAcceptedResponse(outcome.Events[0].Event.EventId, EventAccepted), statusCode: StatusCodes.Status202Accepted);
         }
     }
 
-    private static async Task<IResult> IngestBulk(HttpContext http, GrainRefs grains, IngestionService ingestion, TimeProvider time, ILoggerFactory loggers)
+    private static async Task<IResult> IngestBulk(HttpContext http, [AsParameters] IngestionServices services)
     {
         var (document, error) = await JsonBody.ParseAsync(http.Request, RequestBodies.BulkLimit);
         if (document is null)
@@ -108,51 +91,104 @@ public static class EventsApi
                 return Errors.BadRequest($"A bulk request holds 1 to {MaxBulkEvents} events; this one has {count}");
             }
 
-            var tenantId = http.Caller().TenantId;
-            var catalog = await grains.Get<ITenantCatalogGrain>(tenantId).GetSnapshot();
-            var parsed = new List<ParsedEvent>(count);
-            var invalid = new List<IndexedError>();
-            var index = 0;
-            foreach (var json in events.EnumerateArray())
+            var outcome = await IngestAsync(http, services, IngestRoute.Bulk, [.. events.EnumerateArray()]);
+            if (outcome.Answer is { } refused)
             {
-                if (EventParser.TryParse(json, catalog, time, out var e, out var message))
-                {
-                    parsed.Add(e);
-                }
-                else
-                {
-                    invalid.Add(new IndexedError(index, message));
-                }
-
-                index++;
+                return refused;
             }
 
-            if (invalid.Count > 0)
+            // RFC 7240: the ids (and how many were already stored) only for clients that ask for them, so that
+            // Flexprice's SDKs, which read the body as a map of strings, get Flexprice's own answer.
+            if (!Preferences.WantsRepresentation(http.Request))
             {
-                return TypedResults.BadRequest(BulkErrorResponse.For(StatusCodes.Status400BadRequest, invalid));
+                return TypedResults.Json(new BulkEventsAcceptedResponse(EventsAccepted), statusCode: StatusCodes.Status202Accepted);
             }
 
-            IngestVerdict verdict;
-            try
-            {
-                verdict = await ingestion.IngestAsync(tenantId, catalog.Version, parsed);
-            }
-            catch (Exception ex) when (TransientFaults.IsTransient(ex))
-            {
-                loggers.CreateLogger(typeof(EventsApi)).LogWarning(ex, "Storing a bulk of {Count} events for tenant {Tenant} failed", count, tenantId);
-                return Errors.Unavailable(http, ErrorMessages.StorageUnavailable);
-            }
-
-            if (!verdict.IsAccepted)
-            {
-                return verdict.ConflictsOnly
-                    ? TypedResults.Conflict(BulkErrorResponse.For(StatusCodes.Status409Conflict, verdict.Errors))
-                    : TypedResults.BadRequest(BulkErrorResponse.For(StatusCodes.Status400BadRequest, verdict.Errors));
-            }
-
+            http.Response.Headers["Preference-Applied"] = Preferences.ReturnRepresentation;
             return TypedResults.Json(
-                new BulkEventsAcceptedResponse(EventsAccepted, [.. parsed.Select(e => e.Event.EventId)]),
+                new BulkEventsAcceptedResponse(EventsAccepted, [.. outcome.Events.Select(e => e.Event.EventId)], outcome.Verdict!.Duplicates),
                 statusCode: StatusCodes.Status202Accepted);
         }
     }
+
+    /// <summary>
+    /// The core of both routes: each event checked at the door (the first bad one refuses the request), server-made
+    /// ids derived from the <c>Idempotency-Key</c> when there is one, then the customers' grains. <see cref="IngestOutcome.Answer"/>
+    /// is the refusal to send, or null when every event is stored (or was already).
+    /// </summary>
+    private static async Task<IngestOutcome> IngestAsync(HttpContext http, IngestionServices services, IngestRoute route, IReadOnlyList<JsonElement> json)
+    {
+        var tenantId = http.Caller().TenantId;
+        var catalog = await services.Grains.Get<ITenantCatalogGrain>(tenantId).GetSnapshot();
+        var parsed = new List<ParsedEvent>(json.Count);
+        var invalid = new List<IndexedError>();
+        for (var index = 0; index < json.Count; index++)
+        {
+            if (EventParser.TryParse(json[index], catalog, services.Time, out var e, out var message))
+            {
+                parsed.Add(e);
+            }
+            else
+            {
+                invalid.Add(new IndexedError(index, message));
+            }
+        }
+
+        if (invalid.Count > 0)
+        {
+            return Refuse(route, StatusCodes.Status400BadRequest, invalid);
+        }
+
+        if (http.Request.Headers.ContainsKey(IdempotencyKey.HeaderName))
+        {
+            var (keyed, keyError) = await services.IdempotencyKeys.ApplyAsync(http, tenantId, route, parsed);
+            if (keyed is null)
+            {
+                return new IngestOutcome(parsed, null, keyError);
+            }
+
+            parsed = keyed;
+        }
+
+        IngestVerdict verdict;
+        try
+        {
+            verdict = await services.Ingestion.IngestAsync(tenantId, catalog.Version, parsed);
+        }
+        catch (Exception ex) when (TransientFaults.IsTransient(ex))
+        {
+            services.Logger.LogWarning(ex, "Storing {Count} events for tenant {Tenant} failed", parsed.Count, tenantId);
+            return new IngestOutcome(parsed, null, Errors.Unavailable(http, ErrorMessages.StorageUnavailable));
+        }
+
+        if (verdict.IsAccepted)
+        {
+            return new IngestOutcome(parsed, verdict, null);
+        }
+
+        if (verdict.Unavailable)
+        {
+            http.Response.Headers.RetryAfter = "1";
+        }
+
+        var status = verdict.Unavailable ? StatusCodes.Status503ServiceUnavailable
+            : verdict.ConflictsOnly ? StatusCodes.Status409Conflict
+            : StatusCodes.Status400BadRequest;
+        var outcomes = verdict.Partial
+            ? parsed.Select((e, index) => new EventOutcomeResponse(index, e.Event.EventId, verdict.Statuses[index])).ToList()
+            : null;
+        return Refuse(route, status, verdict.Errors, outcomes) with { Verdict = verdict };
+
+        IngestOutcome Refuse(IngestRoute on, int status, IReadOnlyList<IndexedError> errors, IReadOnlyList<EventOutcomeResponse>? outcomes = null) =>
+            new(parsed, null, on == IngestRoute.Single
+                ? Errors.Status(status, errors[0].Error)
+                : TypedResults.Json(BulkErrorResponse.For(status, errors, outcomes), statusCode: status));
+    }
+
+    /// <summary>What the core made of a request: its events as stored, the verdict, or the answer that refuses it.</summary>
+    private sealed record IngestOutcome(IReadOnlyList<ParsedEvent> Events, IngestVerdict? Verdict, IResult? Answer);
+
+    /// <summary>What both routes need, gathered.</summary>
+    public sealed record IngestionServices(
+        GrainRefs Grains, IngestionService Ingestion, IdempotencyKey IdempotencyKeys, TimeProvider Time, ILogger<IngestionService> Logger);
 }

@@ -41,7 +41,7 @@ public static class EventParser
 
         if (!TryString(json, "event_name", out var eventName, out error) || !TryString(json, "external_customer_id", out var customerId, out error)
             || !TryString(json, "event_id", out var eventId, out error) || !TryString(json, "timestamp", out var timestampText, out error)
-            || !TryString(json, "source", out var source, out error) || !TryString(json, "customer_id", out _, out error))
+            || !TryString(json, "source", out var source, out error) || !TryString(json, "customer_id", out var internalCustomerId, out error))
         {
             return false;
         }
@@ -60,7 +60,8 @@ public static class EventParser
         }
 
         if ((InputLimits.CheckText(eventName, "event_name") ?? InputLimits.CheckText(customerId, "external_customer_id", InputLimits.MaxIdLength)
-            ?? InputLimits.CheckText(eventId, "event_id", InputLimits.MaxIdLength) ?? InputLimits.CheckText(source, "source")) is { } tooLong)
+            ?? InputLimits.CheckText(eventId, "event_id", InputLimits.MaxIdLength) ?? InputLimits.CheckText(source, "source")
+            ?? InputLimits.CheckText(internalCustomerId, "customer_id", InputLimits.MaxIdLength)) is { } tooLong)
         {
             error = tooLong;
             return false;
@@ -134,7 +135,8 @@ public static class EventParser
             string.IsNullOrEmpty(source) ? null : source,
             properties.ValueKind == JsonValueKind.Object ? properties.GetRawText() : "{}",
             EventFingerprint.Compute(eventName, properties, timestampGiven ? timestamp : null),
-            eventIdGiven));
+            eventIdGiven,
+            string.IsNullOrEmpty(internalCustomerId) ? null : internalCustomerId));
         error = "";
         return true;
     }

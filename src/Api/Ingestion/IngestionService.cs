@@ -5,18 +5,42 @@ using Flexprice.Grains;
 
 namespace Flexprice.Api.Ingestion;
 
-/// <summary>The verdict on a request's events: accepted (all stored or already stored), or refused with per-index errors and nothing stored.</summary>
-public sealed record IngestVerdict(IReadOnlyList<IndexedError> Errors, bool ConflictsOnly)
+/// <summary>What became of one event of a request, as a bulk's partial answer lists it.</summary>
+public static class IngestStatus
 {
-    public static readonly IngestVerdict Accepted = new([], false);
+    public const string Stored = "stored";
+    public const string Duplicate = "duplicate";
+    public const string Conflict = "conflict";
+    public const string Refused = "refused";
+    public const string CustomerNotFound = "customer_not_found";
 
-    public bool IsAccepted => Errors.Count == 0;
+    /// <summary>Its customer's part failed for a passing fault: it may or may not be stored; a retry with the same ids settles it.</summary>
+    public const string Unknown = "unknown";
+
+    /// <summary>Its customer's part was not stored because another event of that part was refused.</summary>
+    public const string NotStored = "not_stored";
 }
 
 /// <summary>
-/// Routes validated events to their customers' grains. A request is all-or-nothing: when it spans
-/// several customers, every grain whose part could be refused first checks it (customer known, no
-/// conflicting event id), and only when all agree does each grain commit its part.
+/// The verdict on a request's events: accepted (all stored or already stored), or refused with per-index
+/// errors. <see cref="Statuses"/> says what became of each event, by index. <see cref="Partial"/>: some
+/// customers' parts were stored although others were refused or failed (possible only for a bulk spanning
+/// customers, when a conflict or a fault shows up at commit time): the answer must list the outcomes.
+/// <see cref="Unavailable"/>: a part failed for a passing fault (the answer is 503).
+/// </summary>
+public sealed record IngestVerdict(IReadOnlyList<IndexedError> Errors, bool ConflictsOnly, IReadOnlyList<string> Statuses, bool Partial, bool Unavailable)
+{
+    public bool IsAccepted => Errors.Count == 0;
+
+    public int Duplicates => Statuses.Count(s => s == IngestStatus.Duplicate);
+}
+
+/// <summary>
+/// Routes validated events to their customers' grains. A request is all-or-nothing as far as it can be: when
+/// it spans several customers, every part that could be refused (customer not known to exist, a named event
+/// id, a customer id to check) is checked first, and only when all agree does each grain commit its part.
+/// A conflict that appears only at commit time (another request raced), or a fault in one part, can still
+/// leave other parts stored: the verdict then says so, event by event.
 /// </summary>
 public sealed class IngestionService(GrainRefs grains)
 {
@@ -44,67 +68,112 @@ public sealed class IngestionService(GrainRefs grains)
 
         if (groups.Count > 1)
         {
-            // A part can be refused only when its customer is not known to exist or it names an
-            // event id (a server-made id is new, so it cannot conflict): only such parts are checked
+            // A part can be refused only when its customer is not known to exist, it names an event id (a
+            // server-made id is new, so it cannot conflict) or a customer id: only such parts are checked
             // first. For the usual bulk (known customers, server-made ids) that halves the grain calls.
-            var doubtful = groups.Where(g => !_knownCustomers.ContainsKey(g.GrainKey) || g.Batch.Events.Any(e => e.EventIdGiven)).ToList();
+            var doubtful = groups.Where(g => !_knownCustomers.ContainsKey(g.GrainKey) || g.Batch.Events.Any(e => e.EventIdGiven || e.CustomerId is not null)).ToList();
             if (doubtful.Count > 0)
             {
                 var checks = await Task.WhenAll(doubtful.Select(g => g.Grain.Check(g.Batch)));
                 Remember(doubtful, checks);
-                var refused = Verdict(doubtful, checks);
+                var refused = Verdict(doubtful, [.. checks], events.Count);
                 if (!refused.IsAccepted)
                 {
-                    return refused;
+                    return refused with { Statuses = [.. refused.Statuses.Select(s => s == IngestStatus.Stored ? IngestStatus.NotStored : s)], Partial = false };
                 }
             }
         }
 
-        var results = await Task.WhenAll(groups.Select(g => g.Grain.Ingest(g.Batch)));
+        var calls = groups.Select(g => g.Grain.Ingest(g.Batch)).ToArray();
+        try
+        {
+            await Task.WhenAll(calls);
+        }
+        catch when (calls.Any(c => c.IsCompletedSuccessfully) && calls.Where(c => c.IsFaulted).All(c => TransientFaults.IsTransient(c.Exception)))
+        {
+            // Some parts were answered, the others met a passing fault: the verdict tells which is which.
+        }
+
+        var results = calls.Select(c => c.IsCompletedSuccessfully ? c.Result : null).ToArray();
         Remember(groups, results);
-        return Verdict(groups, results);
+        var verdict = Verdict(groups, results, events.Count);
+        if (verdict.Unavailable && !verdict.Partial)
+        {
+            // Nothing of it stored by this request: the plain 503.
+            await Task.WhenAll(calls);
+        }
+
+        return verdict;
     }
 
-    private void Remember(List<CustomerPart> groups, IngestResult[] results)
+    private void Remember(List<CustomerPart> groups, IngestResult?[] results)
     {
         for (var g = 0; g < groups.Count; g++)
         {
-            if (results[g].CustomerFound)
+            if (results[g] is { CustomerFound: true })
             {
                 _knownCustomers.Add(groups[g].GrainKey, true);
             }
         }
     }
 
-    private static IngestVerdict Verdict(List<CustomerPart> groups, IngestResult[] results)
+    /// <param name="results">Per part: its answer, or null when the call failed (a passing fault).</param>
+    private static IngestVerdict Verdict(List<CustomerPart> groups, IngestResult?[] results, int count)
     {
         var errors = new List<IndexedError>();
+        var statuses = new string[count];
         var conflictsOnly = true;
+        var stored = false;
+        var unavailable = false;
         for (var g = 0; g < groups.Count; g++)
         {
             var part = groups[g];
             var result = results[g];
             for (var k = 0; k < part.Indexes.Length; k++)
             {
-                if (!result.CustomerFound)
+                var index = part.Indexes[k];
+                if (result is null)
                 {
                     conflictsOnly = false;
-                    errors.Add(new IndexedError(part.Indexes[k], ErrorMessages.CustomerNotFound(part.ExternalCustomerId)));
+                    unavailable = true;
+                    statuses[index] = IngestStatus.Unknown;
+                    errors.Add(new IndexedError(index, ErrorMessages.StorageUnavailable));
                 }
-                else if (result.Outcomes[k] == EventOutcome.Refused)
+                else if (!result.CustomerFound)
                 {
                     conflictsOnly = false;
-                    errors.Add(new IndexedError(part.Indexes[k], ErrorMessages.Refused(result.Refused)));
+                    statuses[index] = IngestStatus.CustomerNotFound;
+                    errors.Add(new IndexedError(index, ErrorMessages.CustomerNotFound(part.ExternalCustomerId)));
                 }
-                else if (result.Outcomes[k] == EventOutcome.Conflict)
+                else
                 {
-                    errors.Add(new IndexedError(part.Indexes[k], ErrorMessages.Conflict(part.Batch.Events[k].EventId)));
+                    switch (result.Outcomes[k])
+                    {
+                        case EventOutcome.Refused:
+                            conflictsOnly = false;
+                            statuses[index] = IngestStatus.Refused;
+                            errors.Add(new IndexedError(index, ErrorMessages.Refused(result.Refused)));
+                            break;
+                        case EventOutcome.Conflict:
+                            statuses[index] = IngestStatus.Conflict;
+                            errors.Add(new IndexedError(index, ErrorMessages.Conflict(part.Batch.Events[k].EventId)));
+                            break;
+                        case EventOutcome.Duplicate:
+                            statuses[index] = IngestStatus.Duplicate;
+                            break;
+                        default:
+                            // Accepted, unless its part was refused as a whole (then nothing of the part was stored).
+                            var partRefused = result.Refused is not null || result.HasConflicts;
+                            statuses[index] = partRefused ? IngestStatus.NotStored : IngestStatus.Stored;
+                            stored |= !partRefused;
+                            break;
+                    }
                 }
             }
         }
 
         errors.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return errors.Count == 0 ? IngestVerdict.Accepted : new IngestVerdict(errors, conflictsOnly);
+        return new IngestVerdict(errors, conflictsOnly && errors.Count > 0, statuses, Partial: errors.Count > 0 && stored, unavailable);
     }
 
     private sealed record CustomerPart(string ExternalCustomerId, string GrainKey, ICustomerGrain Grain, ImmutableArray<int> Indexes, IngestBatch Batch);

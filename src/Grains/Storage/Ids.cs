@@ -28,6 +28,20 @@ public static class Ids
         return $"{prefix}_{new Ulid(bytes)}";
     }
 
+    /// <summary>
+    /// An id in the same shape, made again the same every time from its inputs: the ULID of <paramref name="time"/>
+    /// whose random part is the first 80 bits of SHA-256 over <paramref name="seed"/>. For ids a retry must find again.
+    /// </summary>
+    public static string Derived(string prefix, DateTimeOffset time, ReadOnlySpan<byte> seed)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(seed, hash);
+        BinaryPrimitives.WriteInt64BigEndian(bytes[..8], time.ToUnixTimeMilliseconds() << 16);
+        hash[..10].CopyTo(bytes[6..]);
+        return $"{prefix}_{new Ulid(bytes)}";
+    }
+
     /// <summary>A new raw API key: <c>sk_</c> and 256 random bits in base62 (each character drawn without bias).</summary>
     public static string NewApiKey() => ApiKeyPrefix + RandomNumberGenerator.GetString(Base62, ApiKeyRandomChars);
 

@@ -80,3 +80,16 @@ CREATE INDEX IF NOT EXISTS events_customer_time ON events (tenant_id, external_c
 CREATE INDEX IF NOT EXISTS events_customer_name_time ON events (tenant_id, external_customer_id, event_name, event_time);
 CREATE INDEX IF NOT EXISTS events_tenant_time_id ON events (tenant_id, event_time, event_id, external_customer_id);
 CREATE INDEX IF NOT EXISTS events_tenant_event_id ON events (tenant_id, event_id);
+
+-- Idempotency-Key headers of ingestion requests (Stripe's convention): the first request with a key
+-- fixes the request's hash and the time its server-made event ids are derived from; a retry with the
+-- same key and the same request gets the same ids (so nothing is stored twice), a different request 409.
+-- Kept at least Idempotency__KeyRetention (24 h); older rows are deleted and the key may be used anew.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    tenant_id        text NOT NULL,
+    idempotency_key  text NOT NULL,
+    request_hash     bytea NOT NULL,
+    first_seen       timestamptz NOT NULL,
+    CONSTRAINT idempotency_keys_pkey PRIMARY KEY (tenant_id, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS idempotency_keys_first_seen ON idempotency_keys (first_seen);

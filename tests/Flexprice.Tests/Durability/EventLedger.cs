@@ -85,6 +85,8 @@ public sealed class EventLedger
         };
         var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Add("x-api-key", apiKey);
+        // Bulks answer with their event ids.
+        client.DefaultRequestHeaders.Add("Prefer", "return=representation");
         return client;
     }
 

@@ -125,8 +125,13 @@ public sealed record TenantClient(string TenantId, string ApiKey, HttpClient Htt
     /// <summary>POSTs one event, serialised from an anonymous object whose property names are the wire names.</summary>
     public Task<HttpResponseMessage> PostEventAsync(object body) => Http.PostAsJsonAsync("/v1/events", body);
 
-    /// <summary>POSTs <c>{"events": [...]}</c> to the bulk route.</summary>
-    public Task<HttpResponseMessage> PostBulkAsync(params object[] events) => Http.PostAsJsonAsync("/v1/events/bulk", new { events });
+    /// <summary>POSTs <c>{"events": [...]}</c> to the bulk route, asking for the event ids (<c>Prefer: return=representation</c>).</summary>
+    public Task<HttpResponseMessage> PostBulkAsync(params object[] events)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events/bulk") { Content = JsonContent.Create(new { events }) };
+        request.Headers.Add("Prefer", "return=representation");
+        return Http.SendAsync(request);
+    }
 
     /// <summary>GET /v1/customers/{external_customer_id}/usage, the id escaped as a client would.</summary>
     public Task<HttpResponseMessage> GetUsageAsync(string externalCustomerId) =>
