@@ -3,12 +3,15 @@ using System.Text.Json.Serialization;
 using Flexprice.Api.Endpoints;
 using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Ingestion;
+using Flexprice.Api.Operations;
 using Flexprice.Silo;
+using Flexprice.Silo.Telemetry;
 
 // Content root at the binaries, so appsettings.json is found wherever the process starts.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddFlexpriceOrleans();
+builder.AddFlexpriceOperations();
 // Flexprice's own cap on request bodies; a bulk of 1000 events fits with room to spare.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 32 * 1024 * 1024);
 builder.Services.AddSingleton<GrainRefs>();
@@ -22,16 +25,13 @@ builder.Services.ConfigureHttpJsonOptions(options =>
 });
 builder.Services.AddOpenApi(options => options.AddJsonBodies());
 builder.Services.AddProblemDetails();
-builder.Logging.AddSimpleConsole(options =>
-{
-    options.SingleLine = true;
-    options.TimestampFormat = "HH:mm:ss.fff ";
-});
 
 var app = builder.Build();
 
+app.UseRequestIds();
 app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
 app.MapOpenApi();
+app.MapFlexpriceMetrics();
 app.MapHealthApi();
 
 var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>();

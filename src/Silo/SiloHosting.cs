@@ -3,6 +3,8 @@ using Flexprice.Grains;
 using Flexprice.Grains.State;
 using Flexprice.Grains.RateLimiting;
 using Flexprice.Grains.Storage;
+using Flexprice.Silo.Dashboard;
+using Flexprice.Silo.Telemetry;
 using Flexprice.Silo.Schema;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,6 +55,12 @@ public static class SiloHosting
                 .Configure(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10))
                 .BindConfiguration("Orleans:Gateway");
             client.Services.AddOptions<ClientMessagingOptions>().BindConfiguration("Orleans:Messaging");
+            if (builder.Configuration.TracingEnabled())
+            {
+                client.AddActivityPropagation();
+            }
+
+            client.AddFlexpriceDashboard(builder.Configuration);
         });
         return builder;
     }
@@ -91,6 +99,12 @@ public static class SiloHosting
             silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
             silo.Services.AddOptions<SiloMessagingOptions>().BindConfiguration("Orleans:Messaging");
             silo.AddFlexpriceGrainStorage();
+            if (builder.Configuration.TracingEnabled())
+            {
+                silo.AddActivityPropagation();
+            }
+
+            silo.AddFlexpriceDashboard(builder.Configuration);
         });
         return builder;
     }

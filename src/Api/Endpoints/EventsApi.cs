@@ -2,6 +2,7 @@ using System.Text.Json;
 using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Ingestion;
+using Flexprice.Api.Telemetry;
 using Flexprice.Grains;
 
 namespace Flexprice.Api.Endpoints;
@@ -20,6 +21,7 @@ public static class EventsApi
         events.MapPost("/", IngestOne)
             .WithName("IngestEvent")
             .WithSummary("Send one usage event; 202 once it is durably stored")
+            .MeasuredAs("/v1/events")
             .RateLimited(RateLimitedRoute.Events)
             .AddEndpointFilter<RejectionRecorder>()
             .DocumentsBody<EventRequest>()
@@ -32,6 +34,7 @@ public static class EventsApi
         events.MapPost("/bulk", IngestBulk)
             .WithName("IngestEventsBulk")
             .WithSummary("Send 1 to 1000 events; all are stored, or none")
+            .MeasuredAs("/v1/events/bulk")
             .RateLimited(RateLimitedRoute.Bulk)
             .AddEndpointFilter<RejectionRecorder>()
             .DocumentsBody<BulkEventRequest>()

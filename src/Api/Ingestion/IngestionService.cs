@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
+using Flexprice.Api.Telemetry;
 using Flexprice.Grains;
 
 namespace Flexprice.Api.Ingestion;
@@ -18,7 +19,7 @@ public sealed record IngestVerdict(IReadOnlyList<IndexedError> Errors, bool Conf
 /// several customers, every grain whose part could be refused first checks it (customer known, no
 /// conflicting event id), and only when all agree does each grain commit its part.
 /// </summary>
-public sealed class IngestionService(GrainRefs grains)
+public sealed class IngestionService(GrainRefs grains, IngestionMetrics metrics)
 {
     // Customers seen to exist, by grain key. Customers are never deleted (there is no route for
     // it), so once seen a customer stays known; should deletion come, this must be invalidated.
@@ -55,6 +56,7 @@ public sealed class IngestionService(GrainRefs grains)
                 var refused = Verdict(doubtful, checks);
                 if (!refused.IsAccepted)
                 {
+                    Measure(doubtful, checks, refused);
                     return refused;
                 }
             }
@@ -62,7 +64,41 @@ public sealed class IngestionService(GrainRefs grains)
 
         var results = await Task.WhenAll(groups.Select(g => g.Grain.Ingest(g.Batch)));
         Remember(groups, results);
-        return Verdict(groups, results);
+        var verdict = Verdict(groups, results);
+        Measure(groups, results, verdict);
+        return verdict;
+    }
+
+    /// <summary>Accepted and duplicate events of an accepted request; conflicting events of a refused one.</summary>
+    private void Measure(List<CustomerPart> groups, IngestResult[] results, IngestVerdict verdict)
+    {
+        int accepted = 0, duplicate = 0, conflict = 0;
+        for (var g = 0; g < groups.Count; g++)
+        {
+            if (!results[g].CustomerFound)
+            {
+                continue;
+            }
+
+            foreach (var outcome in results[g].Outcomes)
+            {
+                switch (outcome)
+                {
+                    case EventOutcome.Accepted: accepted++; break;
+                    case EventOutcome.Duplicate: duplicate++; break;
+                    case EventOutcome.Conflict: conflict++; break;
+                }
+            }
+        }
+
+        if (verdict.IsAccepted)
+        {
+            metrics.Accepted(accepted, duplicate);
+        }
+        else
+        {
+            metrics.Conflicts(conflict);
+        }
     }
 
     private void Remember(List<CustomerPart> groups, IngestResult[] results)
