@@ -28,7 +28,6 @@ builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 
-app.UseRequestIds();
 app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
 app.MapOpenApi();
 app.MapFlexpriceMetrics();

@@ -17,3 +17,6 @@ var app = builder.Build();
 app.MapFlexpriceMetrics();
 app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
 await app.RunAsync();
+
+// Internal: the API assembly (referenced by the tests) declares the public Program.
+internal partial class Program;

@@ -14,9 +14,18 @@ public static class OperationsHosting
         builder.AddFlexpriceTelemetry("flexprice-api");
         builder.Services.AddSingleton<IngestionMetrics>();
         builder.Services.AddSingleton<UsageMetrics>();
+        // First of all middleware (before routing, which WebApplication puts at the front): an
+        // X-Request-Id on every answer and a RequestId on every log line of a request.
+        builder.Services.AddTransient<IStartupFilter, RequestIdStartupFilter>();
         return builder;
     }
 
-    /// <summary>An <c>X-Request-Id</c> on every answer and every log line of a request.</summary>
-    public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app) => app.UseMiddleware<RequestIdMiddleware>();
+    private sealed class RequestIdStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseMiddleware<RequestIdMiddleware>();
+            next(app);
+        };
+    }
 }

@@ -66,7 +66,8 @@ public static class TelemetryHosting
                 .AddMeter("System.Runtime")
                 .AddAspNetCoreInstrumentation()
                 .AddNpgsqlInstrumentation()
-                .AddPrometheusExporter());
+                // No cached answers: a scrape right after some traffic shows that traffic.
+                .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
 
         if (configuration.TracingEnabled())
         {
