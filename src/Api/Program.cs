@@ -23,13 +23,14 @@ builder.Services.ConfigureHttpJsonOptions(options =>
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
     options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
 });
-builder.Services.AddOpenApi(options => options.AddJsonBodies());
+builder.Services.AddOpenApi(options => options.AddJsonBodies().AddRequestExamples().AddApiKeyScheme());
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 
 app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
 app.MapOpenApi();
+app.MapApiReference();
 app.MapFlexpriceMetrics();
 app.MapHealthApi();
 
