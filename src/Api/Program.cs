@@ -32,6 +32,7 @@ app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
 app.MapOpenApi();
 app.MapApiReference();
 app.MapFlexpriceMetrics();
+app.MapDashboard();
 app.MapHealthApi();
 
 var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>();

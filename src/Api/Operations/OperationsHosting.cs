@@ -14,6 +14,8 @@ public static class OperationsHosting
         builder.AddFlexpriceTelemetry("flexprice-api");
         builder.Services.AddSingleton<IngestionMetrics>();
         builder.Services.AddSingleton<UsageMetrics>();
+        // Seals the dashboard's session cookie (DashboardApi).
+        builder.Services.AddDataProtection();
         // First of all middleware (before routing, which WebApplication puts at the front): an
         // X-Request-Id on every answer and a RequestId on every log line of a request.
         builder.Services.AddTransient<IStartupFilter, RequestIdStartupFilter>();
