@@ -31,6 +31,7 @@ var app = builder.Build();
 app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
 app.MapOpenApi();
 app.MapApiReference();
+app.MapConsole();
 app.MapFlexpriceMetrics();
 app.MapDashboard();
 app.MapHealthApi();

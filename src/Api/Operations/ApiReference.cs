@@ -37,6 +37,7 @@ public static class ApiReference
                 .DisableTelemetry()
                 .DisableAgent()
                 .DisableMcp()
+                .HideDeveloperTools()
                 .AddPreferredSecuritySchemes(SchemeName))
             .ExcludeFromDescription();
         return app;
