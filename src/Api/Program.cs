@@ -23,7 +23,7 @@ builder.Services.ConfigureHttpJsonOptions(options =>
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
     options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
 });
-builder.Services.AddOpenApi(options => options.AddJsonBodies().AddRequestExamples().AddApiKeyScheme());
+builder.Services.AddOpenApi(options => options.AddJsonBodies().AddRequestExamples().AddApiKeyScheme().AddOptionalNullables());
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();

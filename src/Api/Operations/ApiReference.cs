@@ -29,6 +29,30 @@ public static class ApiReference
         return Task.CompletedTask;
     });
 
+    /// <summary>
+    /// A nullable field of a request or response record may be left out, so it is not "required" (the generator
+    /// marks every constructor parameter required, which the reference would show for event_id, timestamp, …).
+    /// </summary>
+    public static OpenApiOptions AddOptionalNullables(this OpenApiOptions options) => options.AddSchemaTransformer((schema, context, _) =>
+    {
+        if (schema.Required is not { Count: > 0 } required)
+        {
+            return Task.CompletedTask;
+        }
+
+        foreach (var property in context.JsonTypeInfo.Properties)
+        {
+            var nullable = Nullable.GetUnderlyingType(property.PropertyType) is not null
+                || (schema.Properties?.TryGetValue(property.Name, out var propertySchema) == true && propertySchema.Type?.HasFlag(JsonSchemaType.Null) == true);
+            if (nullable)
+            {
+                required.Remove(property.Name);
+            }
+        }
+
+        return Task.CompletedTask;
+    });
+
     public static IEndpointRouteBuilder MapApiReference(this IEndpointRouteBuilder app)
     {
         app.MapScalarApiReference("/scalar", options => options
