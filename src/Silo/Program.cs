@@ -4,11 +4,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 // A silo on its own, for clustered deployments whose API nodes are Orleans clients. Over HTTP it
 // serves only Prometheus' /metrics and /health/live, on Silo:HttpPort (default 9464).
 var builder = WebApplication.CreateBuilder(args);
 builder.AddFlexpriceLogging();
+// Not a line per scrape of /metrics (configuration may lower it again).
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.AddFlexpriceTelemetry("flexprice-silo");
 builder.AddFlexpriceSilo();
 builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel.Listen(SiloHttp.Address(context.Configuration), SiloHttp.Port(context.Configuration)));
