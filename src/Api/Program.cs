@@ -3,12 +3,15 @@ using System.Text.Json.Serialization;
 using Flexprice.Api.Endpoints;
 using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Ingestion;
+using Flexprice.Api.Operations;
 using Flexprice.Silo;
+using Flexprice.Silo.Telemetry;
 
 // Content root at the binaries, so appsettings.json is found wherever the process starts.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddFlexpriceOrleans();
+builder.AddFlexpriceOperations();
 // The largest body any route takes (the bulk route's); each route reads its own, smaller or equal, limit.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBodies.ServerLimit);
 builder.Services.AddSingleton<GrainRefs>();
@@ -23,18 +26,17 @@ builder.Services.ConfigureHttpJsonOptions(options =>
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
     options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
 });
-builder.Services.AddOpenApi(options => options.AddJsonBodies());
+builder.Services.AddOpenApi(options => options.AddJsonBodies().AddRequestExamples().AddApiKeyScheme().AddOptionalNullables());
 builder.Services.AddProblemDetails();
-builder.Logging.AddSimpleConsole(options =>
-{
-    options.SingleLine = true;
-    options.TimestampFormat = "HH:mm:ss.fff ";
-});
 
 var app = builder.Build();
 
 app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
 app.MapOpenApi();
+app.MapApiReference();
+app.MapConsole();
+app.MapFlexpriceMetrics();
+app.MapDashboard();
 app.MapHealthApi();
 
 var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>();

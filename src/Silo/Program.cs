@@ -1,7 +1,25 @@
 using Flexprice.Silo;
+using Flexprice.Silo.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-// A silo on its own, for clustered deployments whose API nodes are Orleans clients.
-var builder = Host.CreateApplicationBuilder(args);
+// A silo on its own, for clustered deployments whose API nodes are Orleans clients. Over HTTP it
+// serves only Prometheus' /metrics and /health/live, on Silo:HttpPort (default 9464).
+var builder = WebApplication.CreateBuilder(args);
+builder.AddFlexpriceLogging();
+// Not a line per scrape of /metrics (configuration may lower it again).
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.AddFlexpriceTelemetry("flexprice-silo");
 builder.AddFlexpriceSilo();
-await builder.Build().RunAsync();
+builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel.Listen(SiloHttp.Address(context.Configuration), SiloHttp.Port(context.Configuration)));
+
+var app = builder.Build();
+app.MapFlexpriceMetrics();
+app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
+await app.RunAsync();
+
+// Internal: the API assembly (referenced by the tests) declares the public Program.
+internal partial class Program;

@@ -3,6 +3,8 @@ using Flexprice.Grains;
 using Flexprice.Grains.State;
 using Flexprice.Grains.RateLimiting;
 using Flexprice.Grains.Storage;
+using Flexprice.Silo.Dashboard;
+using Flexprice.Silo.Telemetry;
 using Flexprice.Silo.Schema;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,6 +57,12 @@ public static class SiloHosting
                 .Configure(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10))
                 .BindConfiguration("Orleans:Gateway");
             client.Services.AddOptions<ClientMessagingOptions>().BindConfiguration("Orleans:Messaging");
+            if (builder.Configuration.TracingEnabled())
+            {
+                client.AddActivityPropagation();
+            }
+
+            client.AddFlexpriceDashboard(builder.Configuration);
         });
         return builder;
     }
@@ -96,6 +104,12 @@ public static class SiloHosting
             silo.UseFlexpriceTls();
             silo.AddFlexpriceGrainStorage();
             silo.AddStorageFaultTranslation();
+            if (builder.Configuration.TracingEnabled())
+            {
+                silo.AddActivityPropagation();
+            }
+
+            silo.AddFlexpriceDashboard(builder.Configuration);
         });
         return builder;
     }

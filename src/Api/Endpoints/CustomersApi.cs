@@ -19,6 +19,7 @@ public static class CustomersApi
             .WithName("CreateCustomer")
             .WithSummary("Create a customer; external_id is unique within the tenant")
             .DocumentsBody<CreateCustomerRequest>()
+            .WithRequestExample("""{"external_id": "cust-test-customer", "name": "Test customer", "email": "billing@example.com"}""")
             .Produces<CustomerResponse>(StatusCodes.Status201Created)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status409Conflict);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Ingestion;
+using Flexprice.Api.Telemetry;
 using Flexprice.Grains;
 
 namespace Flexprice.Api.Endpoints;
@@ -24,9 +25,11 @@ public static class EventsApi
         events.MapPost("/", IngestOne)
             .WithName("IngestEvent")
             .WithSummary("Send one usage event; 202 once it is durably stored. An Idempotency-Key header makes a retry without event_id safe")
+            .MeasuredAs("/v1/events")
             .RateLimited(RateLimitedRoute.Events)
             .AddEndpointFilter<RejectionRecorder>()
             .DocumentsBody<EventRequest>()
+            .WithRequestExample("""{"event_id": "evt_abc123", "event_name": "model.usage", "external_customer_id": "cust-test-customer", "timestamp": "2025-08-22T07:05:49.441Z", "source": "api", "properties": {"credits": 2, "model": "gpt-4o"}}""")
             .Produces<EventAcceptedResponse>(StatusCodes.Status202Accepted)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
@@ -37,9 +40,11 @@ public static class EventsApi
         events.MapPost("/bulk", IngestBulk)
             .WithName("IngestEventsBulk")
             .WithSummary("Send 1 to 1000 events; all are stored, or none. Prefer: return=representation adds event_ids and duplicates")
+            .MeasuredAs("/v1/events/bulk")
             .RateLimited(RateLimitedRoute.Bulk)
             .AddEndpointFilter<RejectionRecorder>()
             .DocumentsBody<BulkEventRequest>()
+            .WithRequestExample("""{"events": [{"event_name": "model.usage", "external_customer_id": "cust-test-customer", "properties": {"credits": 2}}, {"event_name": "model.usage", "external_customer_id": "cust-another-customer", "properties": {"credits": 5}}]}""")
             .Produces<BulkEventsAcceptedResponse>(StatusCodes.Status202Accepted)
             .Produces<BulkErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
@@ -92,6 +97,11 @@ public static class EventsApi
             }
 
             var outcome = await IngestAsync(http, services, IngestRoute.Bulk, [.. events.EnumerateArray()]);
+            if (outcome.Answer is null)
+            {
+                services.Metrics.Bulk(count);
+            }
+
             if (outcome.Answer is { } refused)
             {
                 return refused;
@@ -190,5 +200,5 @@ public static class EventsApi
 
     /// <summary>What both routes need, gathered.</summary>
     public sealed record IngestionServices(
-        GrainRefs Grains, IngestionService Ingestion, IdempotencyKey IdempotencyKeys, TimeProvider Time, ILogger<IngestionService> Logger);
+        GrainRefs Grains, IngestionService Ingestion, IdempotencyKey IdempotencyKeys, IngestionMetrics Metrics, TimeProvider Time, ILogger<IngestionService> Logger);
 }

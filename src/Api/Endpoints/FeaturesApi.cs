@@ -20,6 +20,7 @@ public static class FeaturesApi
             .WithName("CreateFeature")
             .WithSummary("Create a metered feature; events named meter.event_name feed it")
             .DocumentsBody<CreateFeatureRequest>()
+            .WithRequestExample("""{"name": "Credits", "type": "metered", "meter": {"event_name": "model.usage", "aggregation": {"type": "SUM", "field": "credits"}, "reset_usage": "BILLING_PERIOD", "filters": [{"key": "model", "values": ["gpt-4o", "o1-mini"]}]}}""")
             .Produces<FeatureResponse>(StatusCodes.Status201Created)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
 

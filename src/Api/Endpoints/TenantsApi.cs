@@ -19,6 +19,7 @@ public static class TenantsApi
             .WithName("CreateTenant")
             .WithSummary("Create a tenant and its first admin API key (admin keys of the default tenant only)")
             .DocumentsBody<CreateTenantRequest>()
+            .WithRequestExample("""{"name": "Acme Inc."}""")
             .Produces<TenantCreatedResponse>(StatusCodes.Status201Created)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status403Forbidden);
@@ -29,6 +30,7 @@ public static class TenantsApi
             .WithName("CreateApiKey")
             .WithSummary("Create an API key for the caller's tenant (admin keys only); the raw key is shown once")
             .DocumentsBody<CreateApiKeyRequest>()
+            .WithRequestExample("""{"name": "ingestion service", "rate_limits": {"events_per_minute": 600000, "bulk_per_minute": 6000}}""")
             .Produces<ApiKeyCreatedResponse>(StatusCodes.Status201Created)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status403Forbidden);
@@ -43,6 +45,7 @@ public static class TenantsApi
             .WithName("UpdateApiKey")
             .WithSummary("Change a key's rate limits (admin keys only); the next request is held to them, on every API node")
             .DocumentsBody<UpdateApiKeyRequest>()
+            .WithRequestExample("""{"rate_limits": {"events_per_minute": 2000, "bulk_per_minute": null}}""")
             .Produces<ApiKeyResponse>()
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status403Forbidden)

@@ -15,6 +15,7 @@ public static class UsageApi
 
         usage.MapPost("/", ByEventName)
             .WithName("GetUsage")
+            .WithRequestExample("""{"event_name": "model.usage", "aggregation_type": "SUM", "property_name": "credits", "external_customer_id": "cust-test-customer", "start_time": "2025-08-01T00:00:00Z", "end_time": "2025-09-01T00:00:00Z", "window_size": "DAY", "timezone": "Europe/Berlin", "filters": {"model": ["gpt-4o"]}}""")
             .WithSummary("Usage of an event name over [start_time, end_time), in windows aligned to the calendar of timezone")
             .Produces<UsageQueryResponse>()
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
@@ -22,6 +23,7 @@ public static class UsageApi
 
         usage.MapPost("/meter", ByMeter)
             .WithName("GetUsageByMeter")
+            .WithRequestExample("""{"feature_id": "feat_01K3EXAMPLE0000000000000000", "external_customer_id": "cust-test-customer", "start_time": "2025-08-01T00:00:00Z", "end_time": "2025-09-01T00:00:00Z", "window_size": "HOUR", "timezone": "UTC"}""")
             .WithSummary("Usage of a meter (meter_id or feature_id) over [start_time, end_time); the meter's own filters apply too")
             .Produces<UsageQueryResponse>()
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)

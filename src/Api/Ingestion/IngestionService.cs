@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
+using Flexprice.Api.Telemetry;
 using Flexprice.Grains;
 
 namespace Flexprice.Api.Ingestion;
@@ -42,7 +43,7 @@ public sealed record IngestVerdict(IReadOnlyList<IndexedError> Errors, bool Conf
 /// A conflict that appears only at commit time (another request raced), or a fault in one part, can still
 /// leave other parts stored: the verdict then says so, event by event.
 /// </summary>
-public sealed class IngestionService(GrainRefs grains)
+public sealed class IngestionService(GrainRefs grains, IngestionMetrics metrics)
 {
     // Customers seen to exist, by grain key. Customers are never deleted (there is no route for
     // it), so once seen a customer stays known; should deletion come, this must be invalidated.
@@ -79,7 +80,9 @@ public sealed class IngestionService(GrainRefs grains)
                 var refused = Verdict(doubtful, [.. checks], events.Count);
                 if (!refused.IsAccepted)
                 {
-                    return refused with { Statuses = [.. refused.Statuses.Select(s => s == IngestStatus.Stored ? IngestStatus.NotStored : s)], Partial = false };
+                    refused = refused with { Statuses = [.. refused.Statuses.Select(s => s == IngestStatus.Stored ? IngestStatus.NotStored : s)], Partial = false };
+                    Measure(refused);
+                    return refused;
                 }
             }
         }
@@ -97,6 +100,7 @@ public sealed class IngestionService(GrainRefs grains)
         var results = calls.Select(c => c.IsCompletedSuccessfully ? c.Result : null).ToArray();
         Remember(groups, results);
         var verdict = Verdict(groups, results, events.Count);
+        Measure(verdict);
         if (verdict.Unavailable && !verdict.Partial)
         {
             // Nothing of it stored by this request: the plain 503.
@@ -104,6 +108,34 @@ public sealed class IngestionService(GrainRefs grains)
         }
 
         return verdict;
+    }
+
+    /// <summary>Stored and duplicate events of an accepted request (stored ones of a partly stored one too); conflicting events of a refused one.</summary>
+    private void Measure(IngestVerdict verdict)
+    {
+        int stored = 0, duplicate = 0, conflict = 0;
+        foreach (var status in verdict.Statuses)
+        {
+            switch (status)
+            {
+                case IngestStatus.Stored: stored++; break;
+                case IngestStatus.Duplicate: duplicate++; break;
+                case IngestStatus.Conflict: conflict++; break;
+            }
+        }
+
+        if (verdict.IsAccepted)
+        {
+            metrics.Accepted(stored, duplicate);
+            return;
+        }
+
+        if (stored > 0)
+        {
+            metrics.Accepted(stored, 0);
+        }
+
+        metrics.Conflicts(conflict);
     }
 
     private void Remember(List<CustomerPart> groups, IngestResult?[] results)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Flexprice.Api.Infrastructure;
+using Flexprice.Api.Telemetry;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 using Flexprice.Grains.Storage;
@@ -12,7 +13,7 @@ namespace Flexprice.Api.Usage;
 /// over the same events, so the source never changes the answer; read-your-writes holds on both because an event
 /// is in the grain's memory and committed to the log before its 202 is written.
 /// </summary>
-public sealed class UsageQueryService(GrainRefs grains, EventLog log)
+public sealed class UsageQueryService(GrainRefs grains, EventLog log, UsageMetrics metrics)
 {
     public const string FromMemory = "memory";
     public const string FromLog = "log";
@@ -20,6 +21,7 @@ public sealed class UsageQueryService(GrainRefs grains, EventLog log)
     /// <summary>The answer and where it came from (<see cref="FromMemory"/> or <see cref="FromLog"/>), or null when <paramref name="externalCustomerId"/> names no customer of the tenant.</summary>
     public async Task<(UsageAnswer Answer, string Source)?> QueryAsync(string tenantId, string? externalCustomerId, UsageQuery query, CancellationToken cancellationToken)
     {
+        var started = metrics.Start();
         if (externalCustomerId is not null)
         {
             var result = await grains.Get<ICustomerGrain>(CustomerKey.For(tenantId, externalCustomerId)).QueryUsage(query);
@@ -30,15 +32,26 @@ public sealed class UsageQueryService(GrainRefs grains, EventLog log)
 
             if (result.Answer is { } answer)
             {
+                metrics.Answered(FromMemory, started);
                 return (answer, FromMemory);
             }
         }
 
-        return (await FromLogAsync(tenantId, externalCustomerId, query, cancellationToken), FromLog);
+        var fromLog = await ComputeFromLogAsync(tenantId, externalCustomerId, query, cancellationToken);
+        metrics.Answered(FromLog, started);
+        return (fromLog, FromLog);
     }
 
     /// <summary>The answer computed from the event log alone.</summary>
     public async Task<UsageAnswer> FromLogAsync(string tenantId, string? externalCustomerId, UsageQuery query, CancellationToken cancellationToken)
+    {
+        var started = metrics.Start();
+        var answer = await ComputeFromLogAsync(tenantId, externalCustomerId, query, cancellationToken);
+        metrics.Answered(FromLog, started);
+        return answer;
+    }
+
+    private async Task<UsageAnswer> ComputeFromLogAsync(string tenantId, string? externalCustomerId, UsageQuery query, CancellationToken cancellationToken)
     {
         var rows = await log.ReadUsageAsync(tenantId, externalCustomerId, query.EventName, query.Start, query.End, cancellationToken);
         var documents = new List<JsonDocument>(rows.Count);

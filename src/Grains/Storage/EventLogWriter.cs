@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -46,6 +47,10 @@ public sealed class EventLogWriter : IAsyncDisposable
     public const string MeterName = "Flexprice.EventLog";
 
     private static readonly Meter Meter = new(MeterName);
+
+    // One span per flush, linked to the spans of the grain calls whose appends it carries: a flush
+    // serves many requests, so it belongs to none of their traces alone.
+    private static readonly ActivitySource Source = new(MeterName);
     private static readonly Histogram<int> FlushEvents = Meter.CreateHistogram<int>("flexprice.eventlog.flush.events", "{event}", "Events written by one flush (one statement, one transaction)");
     private static readonly Histogram<int> FlushAppends = Meter.CreateHistogram<int>("flexprice.eventlog.flush.appends", "{append}", "Customer appends coalesced into one flush");
     private static readonly Histogram<double> FlushDuration = Meter.CreateHistogram<double>("flexprice.eventlog.flush.duration", "ms", "Time from a flush's start to its commit");
@@ -73,8 +78,12 @@ public sealed class EventLogWriter : IAsyncDisposable
         _logger = logger;
         _options = options.Value;
         _slots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentFlushes));
-        // On the thread pool, not on the scheduler of whichever grain first resolved the writer.
-        _loop = Task.Run(RunAsync);
+        // On the thread pool, not on the scheduler of whichever grain first resolved the writer; and
+        // without its execution context, so flushes do not join the trace of that grain's first call.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _loop = Task.Run(RunAsync);
+        }
     }
 
     /// <summary>Flushes done so far (for tests and metrics).</summary>
@@ -184,6 +193,7 @@ public sealed class EventLogWriter : IAsyncDisposable
 
     private async Task FlushAsync(List<Pending> batch, int events)
     {
+        using var activity = Source.HasListeners() ? StartFlushActivity(batch, events) : null;
         var started = _time.GetTimestamp();
         FlushEvents.Record(events);
         FlushAppends.Record(batch.Count);
@@ -236,6 +246,7 @@ public sealed class EventLogWriter : IAsyncDisposable
         catch (Exception ex)
         {
             FlushFailures.Add(1);
+            Activity.Current?.SetStatus(ActivityStatusCode.Error, ex.Message);
             _logger.LogWarning(ex, "Event log flush of {Appends} appends failed; failing all of them", batch.Count);
             foreach (var pending in batch)
             {
@@ -244,9 +255,29 @@ public sealed class EventLogWriter : IAsyncDisposable
         }
     }
 
+    private static Activity? StartFlushActivity(List<Pending> batch, int events)
+    {
+        var links = new List<ActivityLink>(batch.Count);
+        foreach (var pending in batch)
+        {
+            if (pending.Caller != default)
+            {
+                links.Add(new ActivityLink(pending.Caller));
+            }
+        }
+
+        var activity = Source.StartActivity("eventlog.flush", ActivityKind.Internal, parentContext: default, links: links);
+        activity?.SetTag("flexprice.eventlog.flush.events", events);
+        activity?.SetTag("flexprice.eventlog.flush.appends", batch.Count);
+        return activity;
+    }
+
     private sealed class Pending(AppendRequest request)
     {
         public AppendRequest Request { get; } = request;
+
+        /// <summary>The span of the grain call that appended (default when nothing traces).</summary>
+        public ActivityContext Caller { get; } = Activity.Current?.Context ?? default;
 
         // Continuations run elsewhere than on the flush's thread, so one grain cannot hold up the answers to the others.
         public TaskCompletionSource<AppendResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

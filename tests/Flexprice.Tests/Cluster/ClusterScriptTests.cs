@@ -81,6 +81,8 @@ public sealed class ClusterScriptTests(ITestOutputHelper output) : IDisposable
         _environment["FLEXPRICE_CLUSTER_API_PORT"] = Port(apiPort);
         _environment["FLEXPRICE_CLUSTER_SILO_PORT"] = Port(FreeRange(2));
         _environment["FLEXPRICE_CLUSTER_GATEWAY_PORT"] = Port(FreeRange(2));
+        var siloHttpPort = FreeRange(2);
+        _environment["FLEXPRICE_CLUSTER_SILO_HTTP_PORT"] = Port(siloHttpPort);
         _environment["Orleans__ClusterId"] = clusterId;
         _environment["Orleans__ServiceId"] = clusterId;
         _environment["FLEXPRICE_BOOTSTRAP_API_KEY"] = bootstrapKey;
@@ -134,6 +136,32 @@ public sealed class ClusterScriptTests(ITestOutputHelper output) : IDisposable
                 Assert.Equal(expected, await EventLedger.UsageAsync(http, customer));
             }
         }
+
+        // Every process serves /metrics. The API nodes' accepted counters cannot exceed what is stored, and with
+        // the retried events (answered 202 as duplicates) they cover it: an event stored by a request answered
+        // 503 is accepted by none and a duplicate of its retry.
+        double accepted = 0, duplicate = 0;
+        foreach (var api in apis)
+        {
+            using var http = new HttpClient { BaseAddress = api };
+            var scrape = await PrometheusScrape.ReadAsync(http);
+            accepted += scrape.Sum("flexprice_ingestion_events_accepted_total");
+            duplicate += scrape.Sum("flexprice_ingestion_events_duplicate_total");
+        }
+
+        Log($"metrics: {accepted} accepted, {duplicate} duplicate, {stored.Count} stored");
+        Assert.InRange(stored.Count, accepted, accepted + duplicate);
+        double flushed = 0;
+        foreach (var port in new[] { siloHttpPort, siloHttpPort + 1 })
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var scrape = await PrometheusScrape.ReadAsync(http);
+            Assert.True(scrape.Has("orleans_catalog_activations"), $"silo metrics on port {port} lack Orleans' meter");
+            flushed += scrape.Sum("flexprice_eventlog_flush_events_sum");
+        }
+
+        // Silo 0 was restarted, its counters with it; the silos together still show the writes.
+        Assert.True(flushed > 0, "no silo shows an event-log flush");
 
         var statuses = await MembershipAsync(clusterId);
         Log($"membership: {string.Join(", ", statuses)}");
