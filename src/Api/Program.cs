@@ -16,6 +16,7 @@ builder.AddFlexpriceOperations();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBodies.ServerLimit);
 builder.Services.AddSingleton<GrainRefs>();
 builder.Services.AddSingleton<IngestionService>();
+builder.Services.AddSingleton<CustomerLanes>();
 builder.Services.AddSingleton<IdempotencyKey>();
 builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration("Idempotency");
 builder.Services.AddHostedService<IdempotencyKeyCleanup>();

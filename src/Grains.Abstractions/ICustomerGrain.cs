@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orleans.Concurrency;
 
 namespace Flexprice.Grains;
@@ -14,6 +15,14 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// the customer is unknown or any event conflicts. Throws when the log cannot be written.
     /// </summary>
     Task<IngestResult> Ingest(IngestBatch batch);
+
+    /// <summary>
+    /// <see cref="Ingest"/> for several requests at once (those that arrived while this customer's previous append
+    /// was in flight), each all-or-nothing on its own and decided in order: an earlier batch takes an event id first.
+    /// Their new events go to the log together, in one append. One result per batch, in order; a batch whose append
+    /// failed for a passing fault after others of the call were stored says so in <see cref="IngestResult.Unavailable"/>.
+    /// </summary>
+    Task<ImmutableArray<IngestResult>> IngestMany(ImmutableArray<IngestBatch> batches);
 
     /// <summary>What <see cref="Ingest"/> would answer now, storing nothing (phase one of a bulk request spanning customers).</summary>
     Task<IngestResult> Check(IngestBatch batch);

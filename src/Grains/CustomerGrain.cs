@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using System.Text.Json;
-using Flexprice.Grains.Aggregation;
+using Flexprice.Grains.Ingestion;
+using Flexprice.Grains.Projection;
 using Flexprice.Grains.State;
 using Flexprice.Grains.Storage;
 using Microsoft.Extensions.Logging;
@@ -10,11 +10,12 @@ using Orleans.Storage;
 namespace Flexprice.Grains;
 
 /// <summary>
-/// The heart of ingestion. The event log is the truth and this grain's state a checkpointed
-/// projection of it: a batch is deduplicated, appended to the log in one statement, and only the
-/// rows really inserted are folded into the in-memory aggregates. Checkpoints go through Orleans
-/// grain storage every N events or T seconds; on activation the grain loads the checkpoint and
-/// replays the log after it, so a crash between append and checkpoint loses nothing.
+/// The heart of ingestion, and its concurrency story. The event log is the truth and the customer's
+/// <see cref="CustomerProjection"/> a checkpointed fold of it: this grain decides which events of the requests it
+/// is given are new (<see cref="IdempotencyRule"/>), appends those to the log through the silo's group-commit
+/// writer, folds only the rows really inserted, and answers. Checkpoints go through Orleans grain storage every N
+/// events or T seconds; on activation the grain loads the checkpoint and replays the log after it, so a crash
+/// between append and checkpoint loses nothing.
 /// </summary>
 public sealed class CustomerGrain(
     [PersistentState("usage", StorageNames.Checkpoints)] IPersistentState<CustomerUsageState> state,
@@ -28,29 +29,22 @@ public sealed class CustomerGrain(
 {
     private const int MaxAppendAttempts = 3;
 
-    private readonly RecentEventIds _recent = new(options.Value.RecentEventIds);
+    // Its state is the checkpoint Orleans loads at activation (and again after a checkpoint conflict).
+    private readonly CustomerProjection _projection = new(new CustomerUsageState(), new RecentEventIds(options.Value.RecentEventIds));
     private string _tenantId = "";
     private string _externalId = "";
     private CustomerRecord? _customer;
-    private CatalogSnapshot _catalog = new(-1, []);
     private int _sinceCheckpoint;
-    private HotEvents? _hot;
     private ITenantCatalogGrain? _catalogGrain;
 
     // True while the log is being read into the aggregates: they are half-updated, and an
     // interleaved usage query must wait for its turn instead of reading them.
     private bool _catchingUp;
 
-    // True when the recent-id memory holds every id of this customer's log: the log was replayed
-    // from its start into it (no checkpoint skipped a prefix), nothing was forgotten since, and no
-    // append ended in doubt. Then Check need not ask the database about ids it does not remember.
-    private bool _memoryFromLogStart;
-
-    private CustomerUsageState Usage => state.State;
-
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _externalId) = CustomerKey.Parse(this.GetPrimaryKeyString());
+        _projection.State = state.State;
         if (await EnsureCustomerAsync(cancellationToken))
         {
             await CatchUpAsync(await Catalog().GetSnapshot(), cancellationToken);
@@ -64,118 +58,112 @@ public sealed class CustomerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _hot?.Release();
+        _projection.Hot?.Release();
         await CheckpointIfDirtyAsync(cancellationToken);
     }
 
-    public async Task<IngestResult> Ingest(IngestBatch batch)
+    public async Task<IngestResult> Ingest(IngestBatch batch) => (await IngestMany([batch]))[0];
+
+    public async Task<ImmutableArray<IngestResult>> IngestMany(ImmutableArray<IngestBatch> batches)
     {
-        if (!await PrepareAsync(batch.CatalogVersion))
+        if (!await PrepareAsync(batches.Max(b => b.CatalogVersion)))
         {
-            return NotFound(batch);
+            return [.. batches.Select(NotFound)];
         }
 
-        if (OtherCustomer(batch) is { } mismatch)
+        var results = new IngestResult?[batches.Length];
+        var perAppend = batches.Length;
+        var collisions = 0;
+        var stored = false;
+        while (Plan(batches, results, perAppend) is { Count: > 0 } plan)
         {
-            return mismatch;
-        }
-
-        var (outcomes, pending) = Classify(batch.Events);
-        if (outcomes.Contains(EventOutcome.Conflict) || pending.Count == 0)
-        {
-            return new IngestResult(true, [.. outcomes]);
-        }
-
-        AppendResult appended;
-        for (var attempt = 1; ; attempt++)
-        {
+            AppendResult appended;
             try
             {
-                appended = await AppendAsync(batch.Events, pending);
+                appended = await writer.AppendAsync(new AppendRequest(_tenantId, _externalId, _customer!.Id, plan.Events, _projection.State.LastSeq));
+            }
+            catch (Exception ex) when (stored)
+            {
+                // The rows may or may not have been committed: the next append finds out (its positions are then
+                // taken), but until then memory is not the whole log. What this call stored before stays answered;
+                // the requests not yet decided are told to retry.
+                _projection.Doubt();
+                logger.LogWarning(ex, "Customer {Tenant}/{Customer}: an append failed after others of the same call were stored", _tenantId, _externalId);
+                for (var b = 0; b < batches.Length; b++)
+                {
+                    results[b] ??= new IngestResult(true, [.. new EventOutcome[batches[b].Events.Length]], Unavailable: ex.Message);
+                }
+
+                break;
             }
             catch
             {
-                // The rows may or may not have been committed: the next append finds out (its
-                // positions are then taken), but until then memory is not the whole log.
-                _memoryFromLogStart = false;
+                _projection.Doubt();
                 throw;
             }
 
-            if (!appended.Collided)
+            if (appended.Collided)
             {
-                break;
-            }
-
-            // Another activation of this customer (possible while a cluster's membership settles)
-            // wrote after our position, or raced on one of these ids: nothing of ours was stored.
-            // Read what it wrote, then decide again after it.
-            if (attempt == MaxAppendAttempts)
-            {
-                throw new InvalidOperationException($"Customer {_tenantId}/{_externalId}: the event log kept moving past position {Usage.LastSeq}; giving up after {attempt} attempts");
-            }
-
-            logger.LogWarning("Customer {Tenant}/{Customer}: another writer logged after position {Seq}; catching up", _tenantId, _externalId, Usage.LastSeq);
-            await CatchUpAsync(_catalog, CancellationToken.None);
-            (outcomes, pending) = Classify(batch.Events);
-            if (outcomes.Contains(EventOutcome.Conflict) || pending.Count == 0)
-            {
-                return new IngestResult(true, [.. outcomes]);
-            }
-        }
-
-        if (appended.Refused is { } refused)
-        {
-            foreach (var index in pending)
-            {
-                outcomes[index] = EventOutcome.Refused;
-            }
-
-            return new IngestResult(true, [.. outcomes], refused);
-        }
-
-        var conflict = pending.Any(i => appended.Existing.TryGetValue(batch.Events[i].EventId, out var stored) && !stored.AsSpan().SequenceEqual(batch.Events[i].Fingerprint));
-        foreach (var index in pending)
-        {
-            var e = batch.Events[index];
-            outcomes[index] = appended.Existing.TryGetValue(e.EventId, out var stored)
-                ? stored.AsSpan().SequenceEqual(e.Fingerprint) ? EventOutcome.Duplicate : EventOutcome.Conflict
-                // Not stored before: inserted now, or (when a conflict stopped the statement) what
-                // would have been, which is what Check answers.
-                : EventOutcome.Accepted;
-        }
-
-        if (conflict)
-        {
-            // The statement stored nothing.
-            return new IngestResult(true, [.. outcomes]);
-        }
-
-        if (appended.LastExistingSeq > Usage.LastSeq)
-        {
-            // Some of these ids were logged past what this activation has folded, by another
-            // activation: fold the log after our position, which holds its events and ours.
-            await CatchUpAsync(_catalog, CancellationToken.None);
-        }
-        else
-        {
-            foreach (var index in pending)
-            {
-                var e = batch.Events[index];
-                if (appended.Inserted.TryGetValue(e.EventId, out var seq))
+                // Another activation of this customer (possible while a cluster's membership settles) wrote after
+                // our position, or raced on one of these ids: nothing of ours was stored. Read what it wrote, then
+                // decide again after it.
+                if (++collisions == MaxAppendAttempts)
                 {
-                    using var properties = JsonDocument.Parse(e.PropertiesJson);
-                    Fold(seq, e.EventName, e.Timestamp, properties.RootElement);
-                    Usage.LastSeq = Math.Max(Usage.LastSeq, seq);
+                    throw new InvalidOperationException($"Customer {_tenantId}/{_externalId}: the event log kept moving past position {_projection.State.LastSeq}; giving up after {collisions} attempts");
                 }
+
+                logger.LogWarning("Customer {Tenant}/{Customer}: another writer logged after position {Seq}; catching up", _tenantId, _externalId, _projection.State.LastSeq);
+                await CatchUpAsync(_projection.Catalog, CancellationToken.None);
+                continue;
             }
 
-            SetThroughSeq();
-            _sinceCheckpoint += appended.Inserted.Count;
-        }
+            if (appended.Refused is { } refused)
+            {
+                if (plan.Parts.Count > 1)
+                {
+                    // One of them holds values PostgreSQL refuses: from now on each request goes alone, so only its own fails.
+                    perAppend = 1;
+                    continue;
+                }
 
-        foreach (var index in pending)
-        {
-            _recent.Remember(batch.Events[index].EventId, batch.Events[index].Fingerprint);
+                var part = plan.Parts[0];
+                results[part.Batch] = new IngestResult(true, [.. part.Outcomes.Select((o, i) => part.Pending.Contains(i) ? EventOutcome.Refused : o)], refused);
+                continue;
+            }
+
+            if (Conflicts(appended, plan) is { Count: > 0 } conflicted)
+            {
+                // The log holds some of these ids with another payload: nothing was stored. Those requests are refused;
+                // the others go again without them.
+                foreach (var part in conflicted)
+                {
+                    results[part.Batch] = new IngestResult(true, [.. Decide(part, batches[part.Batch], appended)]);
+                }
+
+                continue;
+            }
+
+            if (appended.LastExistingSeq > _projection.State.LastSeq)
+            {
+                // Some of these ids were logged past what this activation has folded, by another activation: fold the
+                // log after our position, which holds its events and ours.
+                await CatchUpAsync(_projection.Catalog, CancellationToken.None);
+            }
+            else
+            {
+                Fold(appended, plan);
+            }
+
+            foreach (var e in plan.Events)
+            {
+                _projection.Recent.Remember(e.EventId, e.Fingerprint);
+            }
+
+            stored = true;
+            foreach (var part in plan.Parts)
+            {
+                results[part.Batch] = new IngestResult(true, [.. Decide(part, batches[part.Batch], appended)]);
+            }
         }
 
         if (_sinceCheckpoint >= options.Value.CheckpointEveryEvents)
@@ -183,7 +171,7 @@ public sealed class CustomerGrain(
             await CheckpointAsync(CancellationToken.None);
         }
 
-        return new IngestResult(true, [.. outcomes]);
+        return [.. results.Select(r => r!)];
     }
 
     public async Task<IngestResult> Check(IngestBatch batch)
@@ -198,21 +186,18 @@ public sealed class CustomerGrain(
             return mismatch;
         }
 
-        var (outcomes, pending) = Classify(batch.Events);
+        var (outcomes, pending) = Classify(batch.Events, claimed: null);
         // Server-made ids are new by construction; a client's id not in memory may be in the log,
         // unless memory holds the whole log. (Another activation may be logging right now either
         // way; Ingest decides against the log itself.)
-        var memoryIsWholeLog = _memoryFromLogStart && !_recent.HasForgotten;
-        var askLog = memoryIsWholeLog ? [] : pending.Where(i => batch.Events[i].EventIdGiven).Select(i => batch.Events[i].EventId).ToList();
+        var askLog = _projection.RecentIsWholeLog ? [] : pending.Where(i => batch.Events[i].EventIdGiven).Select(i => batch.Events[i].EventId).ToList();
         var stored = askLog.Count == 0
             ? []
             : await log.FindAsync(_tenantId, _externalId, askLog, CancellationToken.None);
         foreach (var index in pending)
         {
             var e = batch.Events[index];
-            outcomes[index] = !stored.TryGetValue(e.EventId, out var fingerprint) ? EventOutcome.Accepted
-                : fingerprint.AsSpan().SequenceEqual(e.Fingerprint) ? EventOutcome.Duplicate
-                : EventOutcome.Conflict;
+            outcomes[index] = stored.TryGetValue(e.EventId, out var fingerprint) ? IdempotencyRule.Decide(fingerprint, e.Fingerprint) : EventOutcome.Accepted;
         }
 
         return new IngestResult(true, [.. outcomes]);
@@ -238,35 +223,17 @@ public sealed class CustomerGrain(
         if (_customer is not null && !_catchingUp)
         {
             var snapshot = await Catalog().GetSnapshot();
-            if (_customer is not null && !_catchingUp && snapshot.Version == _catalog.Version)
+            if (_customer is not null && !_catchingUp && snapshot.Version == _projection.Catalog.Version)
             {
-                return CurrentUsage();
+                return _projection.Usage(_externalId);
             }
         }
 
         return await this.AsReference<ICustomerGrain>().GetUsageInTurn();
     }
 
-    public async Task<CustomerUsage?> GetUsageInTurn()
-    {
-        if (!await PrepareAsync(minimumCatalogVersion: long.MaxValue))
-        {
-            return null;
-        }
-
-        return CurrentUsage();
-    }
-
-    private CustomerUsage CurrentUsage()
-    {
-        var features = _catalog.Features.Select(f =>
-        {
-            var aggregate = Usage.Features[f.Id];
-            var value = Aggregator.Value(aggregate, f.Aggregation);
-            return new FeatureUsage(f, f.Aggregation == AggregationType.SumWithMultiplier ? UsageValue.Of(value.Number * (f.Multiplier ?? 1m)) : value, aggregate.EventCount);
-        });
-        return new CustomerUsage(_externalId, [.. features]);
-    }
+    public async Task<CustomerUsage?> GetUsageInTurn() =>
+        await PrepareAsync(minimumCatalogVersion: long.MaxValue) ? _projection.Usage(_externalId) : null;
 
     public async Task<UsageQueryResult> QueryUsage(UsageQuery query)
     {
@@ -276,7 +243,7 @@ public sealed class CustomerGrain(
         }
 
         var hotFrom = time.GetUtcNow().UtcDateTime - options.Value.HotPeriod;
-        if (_hot is null)
+        if (_projection.Hot is null)
         {
             if (query.Start < hotFrom)
             {
@@ -288,22 +255,178 @@ public sealed class CustomerGrain(
             var hot = new HotEvents(hotFrom, options.Value.HotMaxEvents, options.Value.HotMaxBytes, hotBudget);
             await foreach (var row in log.ReadSinceAsync(_tenantId, _externalId, hotFrom, CancellationToken.None))
             {
-                using var properties = JsonDocument.Parse(row.PropertiesJson);
+                using var properties = System.Text.Json.JsonDocument.Parse(row.PropertiesJson);
                 hot.Add(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
             }
 
-            _hot = hot;
+            _projection.Hot = hot;
         }
 
-        _hot.Advance(hotFrom);
-        if (query.Start < _hot.From)
+        var held = _projection.Hot;
+        held.Advance(hotFrom);
+        if (query.Start < held.From)
         {
             return new UsageQueryResult(true, null);
         }
 
-        var (meter, range) = UsageCalculator.From(query);
-        var events = _hot.Range(query.EventName, query.Start, query.End).Select(e => new UsageEvent(e.Timestamp, e.Seq, e.Properties));
-        return new UsageQueryResult(true, UsageCalculator.Compute(meter, range, events));
+        var (meter, range) = Aggregation.UsageCalculator.From(query);
+        var events = held.Range(query.EventName, query.Start, query.End).Select(e => new Aggregation.UsageEvent(e.Timestamp, e.Seq, e.Properties));
+        return new UsageQueryResult(true, Aggregation.UsageCalculator.Compute(meter, range, events));
+    }
+
+    /// <summary>
+    /// What goes into the next append: the events of the undecided batches that memory cannot decide, at most
+    /// <paramref name="perAppend"/> batches. A batch that reuses an id an earlier batch of this call takes waits for a
+    /// later append (by then memory knows whether the earlier one was stored); a batch refused from memory (a conflict,
+    /// another customer's id) gets its result now.
+    /// </summary>
+    private AppendPlan Plan(ImmutableArray<IngestBatch> batches, IngestResult?[] results, int perAppend)
+    {
+        var plan = new AppendPlan();
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        for (var b = 0; b < batches.Length && plan.Parts.Count < perAppend; b++)
+        {
+            if (results[b] is not null)
+            {
+                continue;
+            }
+
+            var batch = batches[b];
+            if (OtherCustomer(batch) is { } mismatch)
+            {
+                results[b] = mismatch;
+                continue;
+            }
+
+            if (batch.Events.Any(e => claimed.Contains(e.EventId)))
+            {
+                continue;
+            }
+
+            var (outcomes, pending) = Classify(batch.Events, claimed);
+            if (outcomes.Contains(EventOutcome.Conflict) || pending.Count == 0)
+            {
+                results[b] = new IngestResult(true, [.. outcomes]);
+                continue;
+            }
+
+            plan.Parts.Add(new AppendPart(b, outcomes, pending, batch.CatalogVersion));
+            foreach (var index in pending)
+            {
+                plan.Events.Add(batch.Events[index]);
+            }
+        }
+
+        return plan;
+    }
+
+    /// <summary>
+    /// Splits a batch into events answered from memory (repeats within the batch, recently seen ids) and the
+    /// indexes of events the log must decide; <paramref name="claimed"/> takes the ids of the latter.
+    /// </summary>
+    private (EventOutcome[] Outcomes, List<int> Pending) Classify(ImmutableArray<IngestEvent> events, HashSet<string>? claimed)
+    {
+        var outcomes = new EventOutcome[events.Length];
+        var pending = new List<int>(events.Length);
+        var firstIndex = new Dictionary<string, int>(events.Length, StringComparer.Ordinal);
+        for (var i = 0; i < events.Length; i++)
+        {
+            var e = events[i];
+            if (firstIndex.TryGetValue(e.EventId, out var first))
+            {
+                outcomes[i] = IdempotencyRule.Decide(events[first].Fingerprint, e.Fingerprint);
+                continue;
+            }
+
+            firstIndex[e.EventId] = i;
+            if (_projection.Recent.TryCompare(e.EventId, e.Fingerprint, out var same))
+            {
+                outcomes[i] = IdempotencyRule.Decide(same);
+            }
+            else
+            {
+                pending.Add(i);
+                claimed?.Add(e.EventId);
+            }
+        }
+
+        return (outcomes, pending);
+    }
+
+    /// <summary>The parts of the plan whose ids the log holds with another payload (the append then stored nothing).</summary>
+    private static List<AppendPart> Conflicts(AppendResult appended, AppendPlan plan)
+    {
+        var conflicted = new List<AppendPart>();
+        var offset = 0;
+        foreach (var part in plan.Parts)
+        {
+            for (var k = 0; k < part.Pending.Count; k++)
+            {
+                var e = plan.Events[offset + k];
+                if (appended.Existing.TryGetValue(e.EventId, out var stored) && IdempotencyRule.Decide(stored, e.Fingerprint) == EventOutcome.Conflict)
+                {
+                    conflicted.Add(part);
+                    break;
+                }
+            }
+
+            offset += part.Pending.Count;
+        }
+
+        return conflicted;
+    }
+
+    /// <summary>A part's outcomes once the log has decided its pending events.</summary>
+    private static EventOutcome[] Decide(AppendPart part, IngestBatch batch, AppendResult appended)
+    {
+        var outcomes = part.Outcomes.ToArray();
+        foreach (var index in part.Pending)
+        {
+            var e = batch.Events[index];
+            outcomes[index] = appended.Existing.TryGetValue(e.EventId, out var stored)
+                ? IdempotencyRule.Decide(stored, e.Fingerprint)
+                // Not stored before: inserted now, or (when a conflict stopped the statement) what would have been, which is what Check answers.
+                : EventOutcome.Accepted;
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Folds the rows the append inserted, each with the inputs read at the door for its request's catalog version.</summary>
+    private void Fold(AppendResult appended, AppendPlan plan)
+    {
+        var offset = 0;
+        foreach (var part in plan.Parts)
+        {
+            for (var k = 0; k < part.Pending.Count; k++)
+            {
+                var e = plan.Events[offset + k];
+                if (appended.Inserted.TryGetValue(e.EventId, out var seq))
+                {
+                    _projection.Append(seq, e, part.CatalogVersion);
+                }
+            }
+
+            offset += part.Pending.Count;
+        }
+
+        _projection.SetThroughSeq();
+        _sinceCheckpoint += appended.Inserted.Count;
+    }
+
+    /// <summary>Refuses the batch when an event names a customer id (<c>cust_…</c>) that is not this customer's.</summary>
+    private IngestResult? OtherCustomer(IngestBatch batch)
+    {
+        foreach (var e in batch.Events)
+        {
+            if (e.CustomerId is { } given && !string.Equals(given, _customer!.Id, StringComparison.Ordinal))
+            {
+                return new IngestResult(true, [.. Enumerable.Repeat(EventOutcome.Refused, batch.Events.Length)],
+                    $"customer_id '{(given.Length <= 64 ? given : given[..64] + "…")}' is not the customer with external_customer_id '{(_externalId.Length <= 64 ? _externalId : _externalId[..64] + "…")}'");
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Makes sure the customer exists and the catalog is at least at the given version; false when the customer is unknown.</summary>
@@ -321,10 +444,10 @@ public sealed class CustomerGrain(
             await CatchUpAsync(await Catalog().GetSnapshot(), CancellationToken.None);
         }
 
-        if (minimumCatalogVersion > _catalog.Version)
+        if (minimumCatalogVersion > _projection.Catalog.Version)
         {
             var snapshot = await Catalog().GetSnapshot();
-            if (snapshot.Version != _catalog.Version)
+            if (snapshot.Version != _projection.Catalog.Version)
             {
                 await CatchUpAsync(snapshot, CancellationToken.None);
             }
@@ -340,89 +463,23 @@ public sealed class CustomerGrain(
     }
 
     /// <summary>
-    /// Splits a batch into events answered from memory (repeats within the batch, recently seen ids)
-    /// and the indexes of events the log must decide.
-    /// </summary>
-    private (EventOutcome[] Outcomes, List<int> Pending) Classify(ImmutableArray<IngestEvent> events)
-    {
-        var outcomes = new EventOutcome[events.Length];
-        var pending = new List<int>(events.Length);
-        var firstIndex = new Dictionary<string, int>(events.Length, StringComparer.Ordinal);
-        for (var i = 0; i < events.Length; i++)
-        {
-            var e = events[i];
-            if (firstIndex.TryGetValue(e.EventId, out var first))
-            {
-                outcomes[i] = Same(events[first].Fingerprint, e.Fingerprint);
-            }
-            else if (_recent.TryCompare(e.EventId, e.Fingerprint, out var same))
-            {
-                firstIndex[e.EventId] = i;
-                outcomes[i] = same ? EventOutcome.Duplicate : EventOutcome.Conflict;
-            }
-            else
-            {
-                firstIndex[e.EventId] = i;
-                pending.Add(i);
-            }
-        }
-
-        return (outcomes, pending);
-
-        static EventOutcome Same(byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b) ? EventOutcome.Duplicate : EventOutcome.Conflict;
-    }
-
-    /// <summary>Through the silo's group-commit writer: this grain waits (and keeps its other calls waiting) until the flush holding its rows committed.</summary>
-    private Task<AppendResult> AppendAsync(ImmutableArray<IngestEvent> events, List<int> pending) =>
-        writer.AppendAsync(new AppendRequest(_tenantId, _externalId, _customer!.Id, [.. pending.Select(i => events[i])], Usage.LastSeq));
-
-    /// <summary>
     /// Brings every feature of <paramref name="snapshot"/> up to the end of the log: replays what
     /// follows the checkpoint, and the whole log for a feature this customer has not seen before.
     /// </summary>
     private async Task CatchUpAsync(CatalogSnapshot snapshot, CancellationToken cancellationToken)
     {
-        _catalog = snapshot;
-        foreach (var feature in snapshot.Features)
-        {
-            if (!Usage.Features.ContainsKey(feature.Id))
-            {
-                Usage.Features[feature.Id] = new FeatureAggregate();
-            }
-        }
-
-        var from = Usage.LastSeq;
-        foreach (var feature in snapshot.Features)
-        {
-            from = Math.Min(from, Usage.Features[feature.Id].ThroughSeq);
-        }
-
+        var from = _projection.Adopt(snapshot);
         var replayed = 0;
         _catchingUp = true;
         try
         {
             await foreach (var row in log.ReadAsync(_tenantId, _externalId, from, cancellationToken))
             {
-                using var properties = JsonDocument.Parse(row.PropertiesJson);
-                Fold(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
-                _recent.Remember(row.EventId, row.Fingerprint);
-                Usage.LastSeq = Math.Max(Usage.LastSeq, row.Seq);
-                // Row by row, so that a replay cut short by a fault leaves positions that a later
-                // replay (or a checkpoint) continues from, never folds again.
-                foreach (var feature in snapshot.Features)
-                {
-                    var aggregate = Usage.Features[feature.Id];
-                    aggregate.ThroughSeq = Math.Max(aggregate.ThroughSeq, row.Seq);
-                }
-
+                _projection.Replay(row);
                 replayed++;
             }
 
-            SetThroughSeq();
-            if (from == 0)
-            {
-                _memoryFromLogStart = true;
-            }
+            _projection.ReplayedFrom(from);
         }
         finally
         {
@@ -436,33 +493,10 @@ public sealed class CustomerGrain(
         }
     }
 
-    /// <summary>Folds one logged event into each feature it feeds that has not yet seen its position.</summary>
-    private void Fold(long seq, string eventName, DateTime timestamp, JsonElement properties)
-    {
-        _hot?.Add(seq, eventName, timestamp, properties);
-        foreach (var feature in _catalog.FeaturesFor(eventName))
-        {
-            var aggregate = Usage.Features[feature.Id];
-            // Events logged before the feature existed may lack its field: they do not feed it.
-            if (seq > aggregate.ThroughSeq && feature.Accepts(properties) && PropertyReader.TryRead(properties, feature, out var input, out _))
-            {
-                Aggregator.Apply(aggregate, feature.Aggregation, seq, timestamp, input);
-            }
-        }
-    }
-
-    private void SetThroughSeq()
-    {
-        foreach (var feature in _catalog.Features)
-        {
-            Usage.Features[feature.Id].ThroughSeq = Usage.LastSeq;
-        }
-    }
-
     private async Task CheckpointIfDirtyAsync(CancellationToken cancellationToken)
     {
         // The timer also keeps the in-memory events bounded by the period while only ingestion arrives.
-        _hot?.Advance(time.GetUtcNow().UtcDateTime - options.Value.HotPeriod);
+        _projection.Hot?.Advance(time.GetUtcNow().UtcDateTime - options.Value.HotPeriod);
         if (_sinceCheckpoint > 0)
         {
             await CheckpointAsync(cancellationToken);
@@ -483,7 +517,7 @@ public sealed class CustomerGrain(
             // take it, with its version, and replay the log after it. Nothing is counted twice
             // (replay starts after the checkpoint's position) and nothing is lost (the log has all).
             logger.LogWarning("Customer {Tenant}/{Customer}: checkpoint conflict at position {Seq}; reloading the checkpoint and replaying the log",
-                _tenantId, _externalId, Usage.LastSeq);
+                _tenantId, _externalId, _projection.State.LastSeq);
             await ReloadAsync(cancellationToken);
         }
         catch (Exception ex)
@@ -498,8 +532,9 @@ public sealed class CustomerGrain(
         try
         {
             await state.ReadStateAsync(cancellationToken);
+            _projection.State = state.State;
             _sinceCheckpoint = 0;
-            await CatchUpAsync(_catalog, cancellationToken);
+            await CatchUpAsync(_projection.Catalog, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -512,22 +547,20 @@ public sealed class CustomerGrain(
     // Made once: GetGrain works out the interface's type name on every call.
     private ITenantCatalogGrain Catalog() => _catalogGrain ??= GrainFactory.GetGrain<ITenantCatalogGrain>(_tenantId);
 
-    /// <summary>Refuses the batch when an event names a customer id (<c>cust_…</c>) that is not this customer's.</summary>
-    private IngestResult? OtherCustomer(IngestBatch batch)
-    {
-        foreach (var e in batch.Events)
-        {
-            if (e.CustomerId is { } given && !string.Equals(given, _customer!.Id, StringComparison.Ordinal))
-            {
-                return new IngestResult(true, [.. Enumerable.Repeat(EventOutcome.Refused, batch.Events.Length)],
-                    $"customer_id '{(given.Length <= 64 ? given : given[..64] + "…")}' is not the customer with external_customer_id '{(_externalId.Length <= 64 ? _externalId : _externalId[..64] + "…")}'");
-            }
-        }
-
-        return null;
-    }
-
     private static IngestResult NotFound(IngestBatch batch) => new(false, [.. new EventOutcome[batch.Events.Length]]);
+
+    /// <summary>One request's part of an append: its batch, its outcomes so far, the indexes the log decides, its catalog version.</summary>
+    private sealed record AppendPart(int Batch, EventOutcome[] Outcomes, List<int> Pending, long CatalogVersion);
+
+    /// <summary>The requests of the next append and their pending events, in order.</summary>
+    private sealed class AppendPlan
+    {
+        public List<AppendPart> Parts { get; } = [];
+
+        public List<IngestEvent> Events { get; } = [];
+
+        public int Count => Parts.Count;
+    }
 }
 
 public static class StorageNames

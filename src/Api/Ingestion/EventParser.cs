@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Flexprice.Api.Contracts;
@@ -117,14 +118,23 @@ public static class EventParser
             return false;
         }
 
+        // Read once, here: what the event gives each feature it feeds travels to the grain, which folds it as it is.
+        var inputs = ImmutableArray.CreateBuilder<FeatureInput>(features.Length);
         foreach (var feature in features)
         {
             // An event outside a feature's filters does not feed it, so need not carry its field.
-            if (feature.Accepts(properties) && !PropertyReader.TryRead(properties, feature, out _, out var propertyError))
+            if (!feature.Accepts(properties))
+            {
+                continue;
+            }
+
+            if (!PropertyReader.TryRead(properties, feature, out var input, out var propertyError))
             {
                 error = propertyError!;
                 return false;
             }
+
+            inputs.Add(new FeatureInput(feature.Id, input.Number, input.Text, input.UniqueKey));
         }
 
         var eventIdGiven = !string.IsNullOrEmpty(eventId);
@@ -136,7 +146,8 @@ public static class EventParser
             properties.ValueKind == JsonValueKind.Object ? properties.GetRawText() : "{}",
             EventFingerprint.Compute(eventName, properties, timestampGiven ? timestamp : null),
             eventIdGiven,
-            string.IsNullOrEmpty(internalCustomerId) ? null : internalCustomerId));
+            string.IsNullOrEmpty(internalCustomerId) ? null : internalCustomerId,
+            inputs.DrainToImmutable()));
         error = "";
         return true;
     }

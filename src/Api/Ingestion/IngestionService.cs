@@ -43,7 +43,7 @@ public sealed record IngestVerdict(IReadOnlyList<IndexedError> Errors, bool Conf
 /// A conflict that appears only at commit time (another request raced), or a fault in one part, can still
 /// leave other parts stored: the verdict then says so, event by event.
 /// </summary>
-public sealed class IngestionService(GrainRefs grains, IngestionMetrics metrics)
+public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, IngestionMetrics metrics)
 {
     // Customers seen to exist, by grain key. Customers are never deleted (there is no route for
     // it), so once seen a customer stays known; should deletion come, this must be invalidated.
@@ -87,7 +87,7 @@ public sealed class IngestionService(GrainRefs grains, IngestionMetrics metrics)
             }
         }
 
-        var calls = groups.Select(g => g.Grain.Ingest(g.Batch)).ToArray();
+        var calls = groups.Select(g => lanes.SendAsync(g.GrainKey, g.Grain, g.Batch)).ToArray();
         try
         {
             await Task.WhenAll(calls);
@@ -97,7 +97,13 @@ public sealed class IngestionService(GrainRefs grains, IngestionMetrics metrics)
             // Some parts were answered, the others met a passing fault: the verdict tells which is which.
         }
 
-        var results = calls.Select(c => c.IsCompletedSuccessfully ? c.Result : null).ToArray();
+        // A part the grain could not store for a passing fault (after others of its call were stored) is a failed part.
+        var results = calls.Select(c => c.IsCompletedSuccessfully && c.Result.Unavailable is null ? c.Result : null).ToArray();
+        if (results.All(r => r is null) && calls.All(c => c.IsCompletedSuccessfully))
+        {
+            throw new StorageUnavailableException(calls[0].Result.Unavailable!);
+        }
+
         Remember(groups, results);
         var verdict = Verdict(groups, results, events.Count);
         Measure(verdict);

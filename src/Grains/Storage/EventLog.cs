@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Flexprice.Grains;
+using Flexprice.Grains.Ingestion;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -291,7 +292,7 @@ public sealed class EventLog(FlexpriceDatabase database)
             var conflict = false;
             foreach (var e in request.Events)
             {
-                if (existing[g].TryGetValue(e.EventId, out var stored) && !stored.AsSpan().SequenceEqual(e.Fingerprint))
+                if (existing[g].TryGetValue(e.EventId, out var stored) && IdempotencyRule.Decide(stored, e.Fingerprint) == EventOutcome.Conflict)
                 {
                     conflict = true;
                     break;

@@ -1,0 +1,161 @@
+using System.Text.Json;
+using Flexprice.Grains.Aggregation;
+using Flexprice.Grains.State;
+using Flexprice.Grains.Storage;
+
+namespace Flexprice.Grains.Projection;
+
+/// <summary>
+/// One customer's usage as a fold of its event log, in plain C#: the running aggregates per feature (the state a
+/// grain checkpoints), the log position they include, the ids of recent events (for retries) and, once a query
+/// asked for them, the recent events themselves. The grain around it decides when to append, replay and checkpoint;
+/// this decides what an event changes.
+/// <para>
+/// Positions: <see cref="CustomerUsageState.LastSeq"/> is the last log position folded; each feature's
+/// <see cref="FeatureAggregate.ThroughSeq"/> the last it includes, so a feature new to this customer replays the
+/// whole log, and a replay cut short by a fault continues where it stopped, never folding an event twice.
+/// </para>
+/// </summary>
+public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds recent)
+{
+    /// <summary>The aggregates and their positions; replaced as a whole when a checkpoint is loaded.</summary>
+    public CustomerUsageState State { get; set; } = state;
+
+    public RecentEventIds Recent { get; } = recent;
+
+    /// <summary>The tenant's features this projection folds into.</summary>
+    public CatalogSnapshot Catalog { get; private set; } = new(-1, []);
+
+    /// <summary>The customer's recent events, held once a usage query asked for them; null until then.</summary>
+    public HotEvents? Hot { get; set; }
+
+    /// <summary>
+    /// True when <see cref="Recent"/> holds every id of the customer's log: the log was replayed from its start (no
+    /// checkpoint skipped a prefix), nothing was forgotten since, and no append ended in doubt.
+    /// </summary>
+    public bool RecentIsWholeLog => _recentFromLogStart && !Recent.HasForgotten;
+
+    private bool _recentFromLogStart;
+
+    /// <summary>Adopts a catalog (aggregates for its new features) and says after which log position to replay.</summary>
+    public long Adopt(CatalogSnapshot catalog)
+    {
+        Catalog = catalog;
+        var from = State.LastSeq;
+        foreach (var feature in catalog.Features)
+        {
+            if (!State.Features.TryGetValue(feature.Id, out var aggregate))
+            {
+                State.Features[feature.Id] = aggregate = new FeatureAggregate();
+            }
+
+            from = Math.Min(from, aggregate.ThroughSeq);
+        }
+
+        return from;
+    }
+
+    /// <summary>Folds one event read back from the log (a replay), remembering its id.</summary>
+    public void Replay(LoggedEvent row)
+    {
+        using var properties = JsonDocument.Parse(row.PropertiesJson);
+        Fold(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
+        Recent.Remember(row.EventId, row.Fingerprint);
+        State.LastSeq = Math.Max(State.LastSeq, row.Seq);
+        // Row by row, so that a replay cut short by a fault leaves positions a later replay continues from.
+        foreach (var feature in Catalog.Features)
+        {
+            var aggregate = State.Features[feature.Id];
+            aggregate.ThroughSeq = Math.Max(aggregate.ThroughSeq, row.Seq);
+        }
+    }
+
+    /// <summary>A replay that started at the log's beginning has put every id of the log into <see cref="Recent"/>.</summary>
+    public void ReplayedFrom(long from)
+    {
+        SetThroughSeq();
+        if (from == 0)
+        {
+            _recentFromLogStart = true;
+        }
+    }
+
+    /// <summary>
+    /// Folds an event just appended at <paramref name="seq"/>. Its <see cref="IngestEvent.Inputs"/> are used as they
+    /// are when they were read against this projection's catalog version (<paramref name="inputsVersion"/>); otherwise
+    /// (the catalog changed in between) the properties are read again here.
+    /// </summary>
+    public void Append(long seq, IngestEvent e, long inputsVersion)
+    {
+        if (inputsVersion == Catalog.Version && !e.Inputs.IsDefault && Hot is null)
+        {
+            foreach (var feature in Catalog.FeaturesFor(e.EventName))
+            {
+                var aggregate = State.Features[feature.Id];
+                if (seq > aggregate.ThroughSeq && Input(e.Inputs, feature.Id) is { } input)
+                {
+                    Aggregator.Apply(aggregate, feature.Aggregation, seq, e.Timestamp, new AggregationInput(input.Number, input.Text, input.UniqueKey));
+                }
+            }
+        }
+        else
+        {
+            using var properties = JsonDocument.Parse(e.PropertiesJson);
+            Fold(seq, e.EventName, e.Timestamp, properties.RootElement);
+        }
+
+        State.LastSeq = Math.Max(State.LastSeq, seq);
+    }
+
+    /// <summary>After appended events were folded: every feature includes the log up to <see cref="CustomerUsageState.LastSeq"/>.</summary>
+    public void SetThroughSeq()
+    {
+        foreach (var feature in Catalog.Features)
+        {
+            State.Features[feature.Id].ThroughSeq = State.LastSeq;
+        }
+    }
+
+    /// <summary>An append ended in doubt (it may or may not have been stored): the recent ids are no longer the whole log.</summary>
+    public void Doubt() => _recentFromLogStart = false;
+
+    /// <summary>All-time usage of every feature of the catalog.</summary>
+    public CustomerUsage Usage(string externalCustomerId)
+    {
+        var features = Catalog.Features.Select(f =>
+        {
+            var aggregate = State.Features[f.Id];
+            var value = Aggregator.Value(aggregate, f.Aggregation);
+            return new FeatureUsage(f, f.Aggregation == AggregationType.SumWithMultiplier ? UsageValue.Of(value.Number * (f.Multiplier ?? 1m)) : value, aggregate.EventCount);
+        });
+        return new CustomerUsage(externalCustomerId, [.. features]);
+    }
+
+    /// <summary>Folds one logged event into each feature it feeds that has not yet seen its position.</summary>
+    private void Fold(long seq, string eventName, DateTime timestamp, JsonElement properties)
+    {
+        Hot?.Add(seq, eventName, timestamp, properties);
+        foreach (var feature in Catalog.FeaturesFor(eventName))
+        {
+            var aggregate = State.Features[feature.Id];
+            // Events logged before the feature existed may lack its field: they do not feed it.
+            if (seq > aggregate.ThroughSeq && feature.Accepts(properties) && PropertyReader.TryRead(properties, feature, out var input, out _))
+            {
+                Aggregator.Apply(aggregate, feature.Aggregation, seq, timestamp, input);
+            }
+        }
+    }
+
+    private static FeatureInput? Input(System.Collections.Immutable.ImmutableArray<FeatureInput> inputs, string featureId)
+    {
+        foreach (var input in inputs)
+        {
+            if (string.Equals(input.FeatureId, featureId, StringComparison.Ordinal))
+            {
+                return input;
+            }
+        }
+
+        return null;
+    }
+}
