@@ -1,0 +1,364 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Flexprice.Client;
+using Flexprice.Client.Events;
+using Flexprice.Importer.Input;
+
+namespace Flexprice.Importer.Running;
+
+/// <summary>
+/// One run of an import. The file is read in order into batches of up to <c>BatchSize</c> records;
+/// <c>Concurrency</c> workers send them as bulk requests. A bulk refused for some of its events (400
+/// or 409 naming them) has those set aside for the rejected file and the rest sent again; a refusal
+/// that names none is halved until the culprits stand alone; a transient failure (no answer, 429,
+/// 5xx) is sent again with the same ids after <c>Retry-After</c> or a backoff, until it passes.
+/// Batches finish out of order, but are committed in order: the rejected file gets their refusals in
+/// line order and the checkpoint moves past them only once every earlier batch is done, so after a
+/// kill the checkpoint (and the rejected file, cut back to its length) describe exactly the records
+/// before its offset. Resending what came after is safe: every event carries its id, and the
+/// server counts a repeated id zero more times. Memory is bounded by <c>2 × Concurrency</c> batches.
+/// </summary>
+public sealed class ImportRun(ImportOptions options, FlexpriceClient client, TimeProvider time, TextWriter messages)
+{
+    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(1);
+
+    private readonly object _commitLock = new();
+    private readonly SortedDictionary<long, ImportBatch> _finished = [];
+    private readonly ConcurrentQueue<ImportBatch> _pool = new();
+    private CheckpointStore _store = null!;
+    private RejectedFile _rejected = null!;
+    private SemaphoreSlim _window = null!;
+    private string _fingerprint = "";
+    private long _started;
+    private long _lastCheckpoint;
+    private long _nextToCommit;
+    private ImportTotals _totals = ImportTotals.Zero;
+    private ImportTotals _runStartTotals = ImportTotals.Zero;
+    private long _offset;
+    private long _line = 1;
+    private double _earlierSeconds;
+    private int _runs;
+    private long _sentLive;
+    private long _retries;
+
+    /// <summary>The file's size in bytes (progress runs from <see cref="StartOffset"/> to here).</summary>
+    public long FileBytes { get; private set; }
+
+    /// <summary>Where this run started (0, or a checkpoint's offset).</summary>
+    public long StartOffset { get; private set; }
+
+    /// <summary>The offset before which every record is done.</summary>
+    public long DoneOffset => Interlocked.Read(ref _offset);
+
+    /// <summary>Events acknowledged in this run so far (in flight batches included).</summary>
+    public long SentThisRun => Interlocked.Read(ref _sentLive);
+
+    /// <summary>Requests that failed transiently and were (or will be) sent again.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    public TimeSpan Elapsed => _started == 0 ? TimeSpan.Zero : time.GetElapsedTime(_started);
+
+    /// <summary>What the run is doing now, for the progress display.</summary>
+    public string Phase { get; private set; } = "starting";
+
+    public async Task<ImportOutcome> RunAsync(CancellationToken cancellationToken)
+    {
+        _started = time.GetTimestamp();
+        _store = new CheckpointStore(options.CheckpointPath);
+        using var rejected = _rejected = new RejectedFile(options.RejectedPath);
+        FileBytes = new FileInfo(options.File).Length;
+        Phase = "hashing";
+        _fingerprint = await FileFingerprint.ComputeAsync(options.File, cancellationToken);
+        if (Start() is { } done)
+        {
+            return done;
+        }
+
+        Phase = "sending";
+        using var source = Open();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var queue = Channel.CreateBounded<ImportBatch>(options.Concurrency);
+        var windowSize = 2 * options.Concurrency;
+        _window = new SemaphoreSlim(windowSize, windowSize);
+        for (var i = 0; i < windowSize; i++)
+        {
+            _pool.Enqueue(new ImportBatch());
+        }
+
+        var workers = Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(() => WorkAsync(queue.Reader, stop))).ToList();
+        string? failure = null;
+        try
+        {
+            await ReadAsync(source, queue.Writer, stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Interrupted, or a worker failed: what is done is checkpointed below.
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            failure = $"reading {options.File} failed: {ex.Message}";
+            await stop.CancelAsync();
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+        }
+
+        try
+        {
+            await Task.WhenAll(workers);
+        }
+        catch (ImportFailedException ex)
+        {
+            failure ??= ex.Message;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            failure ??= workers.Select(w => w.Exception?.InnerException).OfType<ImportFailedException>().FirstOrDefault()?.Message;
+        }
+
+        var interrupted = failure is null && cancellationToken.IsCancellationRequested;
+        var completed = failure is null && !interrupted;
+        lock (_commitLock)
+        {
+            WriteCheckpoint(completed);
+        }
+
+        return Outcome(completed, interrupted, failure);
+    }
+
+    /// <summary>A fresh start, or a resume from the checkpoint; returns the outcome at once when there is nothing to do.</summary>
+    private ImportOutcome? Start()
+    {
+        var checkpoint = _store.Read();
+        if (options.Resume && checkpoint is not null)
+        {
+            if (checkpoint.FileSha256 != _fingerprint || checkpoint.FileBytes != FileBytes)
+            {
+                throw new ImportFailedException(
+                    $"{options.File} changed since {_store.Path} was written. Import it again without --resume: the events already imported keep their ids (their own, or derived from unchanged lines) and are counted once");
+            }
+
+            if (checkpoint.Format != options.Format.ToString())
+            {
+                throw new ImportFailedException($"{_store.Path} was written for format {checkpoint.Format}, not {options.Format}");
+            }
+
+            (_offset, _line, _totals, _earlierSeconds, _runs) = (checkpoint.Offset, checkpoint.Line, checkpoint.Totals, checkpoint.Seconds, checkpoint.Runs);
+            _runStartTotals = _totals;
+            if (checkpoint.Completed)
+            {
+                messages.WriteLine($"import: {options.File} was imported completely already (checkpoint {_store.Path}); nothing to send");
+                return Outcome(completed: true, interrupted: false, failure: null, countRun: false);
+            }
+
+            _rejected.ResumeAt(checkpoint.RejectedBytes);
+            messages.WriteLine($"import: resuming {options.File} at line {_line} (byte {_offset} of {FileBytes}); {_totals.Records} records done before");
+        }
+        else
+        {
+            if (options.Resume)
+            {
+                messages.WriteLine($"import: no checkpoint at {_store.Path}; starting from the beginning");
+            }
+            else if (checkpoint is { Completed: false })
+            {
+                messages.WriteLine($"import: an unfinished import of this file has a checkpoint ({_store.Path}); starting over (--resume would continue it). Events already sent are counted once");
+            }
+
+            _rejected.Start();
+        }
+
+        StartOffset = _offset;
+        _runs++;
+        lock (_commitLock)
+        {
+            WriteCheckpoint(completed: false);
+        }
+
+        return null;
+    }
+
+    private IRecordSource Open() => options.Format == InputFormat.Csv
+        ? new CsvSource(options.File, _offset, _line)
+        : new NdjsonSource(options.File, _offset, _line);
+
+    /// <summary>Reads records into batches; a batch is closed when full, its end being where the next record starts.</summary>
+    private async Task ReadAsync(IRecordSource source, ChannelWriter<ImportBatch> queue, CancellationToken cancellationToken)
+    {
+        var record = new SourceRecord();
+        var sequence = 0L;
+        ImportBatch? batch = null;
+        while (source.Read(record))
+        {
+            if (batch is not null && batch.Records >= options.BatchSize)
+            {
+                (batch.EndOffset, batch.EndLine) = (record.Offset, record.Line);
+                await queue.WriteAsync(batch, cancellationToken);
+                batch = null;
+            }
+
+            if (batch is null)
+            {
+                await _window.WaitAsync(cancellationToken);
+                _pool.TryDequeue(out batch);
+                batch!.Reset(sequence++);
+            }
+
+            batch.Records++;
+            if (record.Error is { } error)
+            {
+                batch.Rejections.Add(new Rejection(record.Line, error, null, null, record.Raw));
+            }
+            else
+            {
+                batch.Events.Add(record.Json.WrittenSpan, record.Line);
+            }
+        }
+
+        if (batch is not null)
+        {
+            (batch.EndOffset, batch.EndLine) = (source.EndOffset, source.EndLine);
+            await queue.WriteAsync(batch, cancellationToken);
+        }
+
+        queue.TryComplete();
+    }
+
+    private async Task WorkAsync(ChannelReader<ImportBatch> queue, CancellationTokenSource stop)
+    {
+        try
+        {
+            await foreach (var batch in queue.ReadAllAsync(stop.Token))
+            {
+                if (batch.Events.Count > 0)
+                {
+                    await SendAsync(batch, batch.Events, stop.Token);
+                }
+
+                Commit(batch);
+            }
+        }
+        catch (ImportFailedException)
+        {
+            await stop.CancelAsync();
+            throw;
+        }
+    }
+
+    private async Task SendAsync(ImportBatch batch, EventBatch part, CancellationToken cancellationToken)
+    {
+        var attempt = 0;
+        while (part.Count > 0)
+        {
+            var result = await client.SendBulkAsync(part, cancellationToken: cancellationToken);
+            switch (result.Status)
+            {
+                case SendStatus.Accepted:
+                    batch.Sent += part.Count;
+                    if (result.Duplicates is { } duplicates)
+                    {
+                        batch.Duplicates += duplicates;
+                    }
+                    else
+                    {
+                        batch.Unreported += part.Count;
+                    }
+
+                    Interlocked.Add(ref _sentLive, part.Count);
+                    return;
+
+                case SendStatus.Refused when result.Errors is { Count: > 0 } errors && errors.All(e => e.Index >= 0 && e.Index < part.Count):
+                    foreach (var error in errors.DistinctBy(e => e.Index))
+                    {
+                        batch.Rejections.Add(new Rejection(part.TagAt(error.Index), error.Error, result.StatusCode, part.EventAt(error.Index).ToArray(), null));
+                    }
+
+                    part.Remove(errors.Select(e => e.Index));
+                    attempt = 0;
+                    break;
+
+                case SendStatus.Refused when part.Count == 1:
+                    batch.Rejections.Add(new Rejection(part.TagAt(0), result.Error ?? "refused", result.StatusCode, part.EventAt(0).ToArray(), null));
+                    return;
+
+                case SendStatus.Refused:
+                    // Refused without naming the events (e.g. a body too large): halve until the culprits stand alone.
+                    var half = part.Count / 2;
+                    foreach (var (start, count) in new[] { (0, half), (half, part.Count - half) })
+                    {
+                        var piece = new EventBatch();
+                        for (var i = start; i < start + count; i++)
+                        {
+                            piece.Add(part.EventAt(i), part.TagAt(i));
+                        }
+
+                        await SendAsync(batch, piece, cancellationToken);
+                    }
+
+                    return;
+
+                case SendStatus.Denied:
+                    throw new ImportFailedException($"the server refused the request with {result.StatusCode}: {result.Error}");
+
+                default:
+                    attempt++;
+                    Interlocked.Increment(ref _retries);
+                    var delay = result.RetryAfter ?? Backoff(attempt);
+                    if (attempt == 3 || attempt % 10 == 0)
+                    {
+                        messages.WriteLine($"import: a bulk of {part.Count} events is not acknowledged yet ({(result.StatusCode == 0 ? "" : $"{result.StatusCode}: ")}{result.Error}); attempt {attempt}, next in {delay.TotalSeconds:F1} s");
+                    }
+
+                    await Task.Delay(delay, time, cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    private static TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Math.Min(500 * Math.Pow(2, Math.Min(attempt - 1, 10)), 30_000) * (0.5 + Random.Shared.NextDouble() / 2));
+
+    /// <summary>Marks a batch done and commits every batch that now has all its predecessors done.</summary>
+    private void Commit(ImportBatch batch)
+    {
+        lock (_commitLock)
+        {
+            _finished.Add(batch.Sequence, batch);
+            while (_finished.Remove(_nextToCommit, out var next))
+            {
+                next.Rejections.Sort((a, b) => a.Line.CompareTo(b.Line));
+                _rejected.Append(next.Rejections);
+                _totals = _totals.Add(next);
+                Interlocked.Exchange(ref _offset, next.EndOffset);
+                _line = next.EndLine;
+                _nextToCommit++;
+                _pool.Enqueue(next);
+                _window.Release();
+            }
+
+            if (time.GetElapsedTime(_lastCheckpoint) >= CheckpointEvery)
+            {
+                WriteCheckpoint(completed: false);
+            }
+        }
+    }
+
+    private void WriteCheckpoint(bool completed)
+    {
+        _rejected.Flush();
+        _store.Write(new Checkpoint(
+            CheckpointStore.Version, Path.GetFullPath(options.File), FileBytes, _fingerprint, options.Format.ToString(),
+            _offset, _line, _totals, _rejected.Length, _earlierSeconds + Elapsed.TotalSeconds, _runs, completed, time.GetUtcNow()));
+        _lastCheckpoint = time.GetTimestamp();
+    }
+
+    private ImportOutcome Outcome(bool completed, bool interrupted, string? failure, bool countRun = true)
+    {
+        var runSeconds = Elapsed.TotalSeconds;
+        return new ImportOutcome(
+            options.File, completed, interrupted, failure, _totals, countRun ? _totals.Records - _runStartTotals.Records : 0, runSeconds,
+            _earlierSeconds + (countRun ? runSeconds : 0), _runs, options.RejectedPath, options.CheckpointPath);
+    }
+}
