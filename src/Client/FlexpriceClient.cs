@@ -112,7 +112,7 @@ public sealed class FlexpriceClient(HttpClient http, TimeProvider time)
     public Task<Customer> CreateCustomerAsync(NewCustomer customer, CancellationToken cancellationToken = default) =>
         SendAsync<Customer>(HttpMethod.Post, "/v1/customers", customer, cancellationToken);
 
-    /// <summary>A customer by Flexprice's id or by your external id.</summary>
+    /// <summary>A customer by Flexprice's id (<see cref="Customer.Id"/>, <c>cust_…</c>).</summary>
     public Task<Customer> GetCustomerAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync<Customer>(HttpMethod.Get, $"/v1/customers/{Uri.EscapeDataString(id)}", null, cancellationToken);
 
