@@ -33,9 +33,9 @@ public static class NdjsonLine
                     {
                         hasId = true;
                         reader.Read();
-                        // An id that is not a non-empty string is replaced by the derived one
-                        // (left as it is, the server would make a new id on every run).
-                        idUsable = reader.TokenType != JsonTokenType.String || reader.ValueSpan.Length > 0;
+                        // null and "" are replaced by the derived id (left as they are, the server
+                        // would make a new id on every run); any other value goes to the server as written.
+                        idUsable = reader.TokenType != JsonTokenType.Null && !(reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length == 0);
                         if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                         {
                             reader.Skip();
