@@ -11,6 +11,7 @@ public sealed record ImportOptions(
     InputFormat Format,
     int BatchSize,
     int Concurrency,
+    int Window,
     bool Resume,
     string CheckpointPath,
     string RejectedPath,
@@ -28,6 +29,8 @@ public sealed record ImportOptions(
           --format F           ndjson or csv (default: from the file name; .csv is csv, else ndjson)
           --batch-size N       events per bulk request, 1 to 1000 (default 1000)
           --concurrency N      bulk requests in flight (default 4)
+          --window N           records held at once, whose events are sent grouped by customer
+                               (default 100000; memory: two windows, at most 32 MB of JSON each)
           --resume             continue from the checkpoint of an earlier run of this file
           --checkpoint PATH    the checkpoint file (default FILE.checkpoint.json)
           --rejected PATH      the rejected-lines file (default FILE.rejected.ndjson)
@@ -43,7 +46,7 @@ public sealed record ImportOptions(
     public static ImportOptions Parse(string[] args)
     {
         string? file = null, url = null, key = null, format = null, checkpoint = null, rejected = null;
-        var (batchSize, concurrency, resume, progress) = (1000, 4, false, ProgressMode.Auto);
+        var (batchSize, concurrency, window, resume, progress) = (1000, 4, 100_000, false, ProgressMode.Auto);
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
@@ -62,6 +65,7 @@ public sealed record ImportOptions(
                 case "--format": format = Value(); break;
                 case "--batch-size": batchSize = Number(1, 1000); break;
                 case "--concurrency": concurrency = Number(1, 64); break;
+                case "--window": window = Number(1, 10_000_000); break;
                 case "--resume": resume = true; break;
                 case "--checkpoint": checkpoint = Value(); break;
                 case "--rejected": rejected = Value(); break;
@@ -101,18 +105,7 @@ public sealed record ImportOptions(
             _ => throw new UsageException("--format is ndjson or csv"),
         };
 
-        return new ImportOptions(file, uri, key, inputFormat, batchSize, concurrency, resume,
+        return new ImportOptions(file, uri, key, inputFormat, batchSize, concurrency, window, resume,
             checkpoint ?? file + ".checkpoint.json", rejected ?? file + ".rejected.ndjson", progress);
     }
 }
-
-public enum ProgressMode
-{
-    Auto,
-    Bar,
-    Plain,
-    None,
-}
-
-/// <summary>A bad command line: the message (null for --help) and the usage text.</summary>
-public sealed class UsageException(string? message) : Exception(message ?? "");

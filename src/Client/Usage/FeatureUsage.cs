@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace Flexprice.Client.Usage;
@@ -12,14 +11,4 @@ public sealed record FeatureUsage(string FeatureId, string FeatureName, string E
 
     /// <summary>The value as text (numbers in their JSON form).</summary>
     public string Text => UsageValue.Text(Value);
-}
-
-internal static class UsageValue
-{
-    public static decimal? Number(JsonElement value) =>
-        value.ValueKind == JsonValueKind.Number ? value.GetDecimal()
-        : value.ValueKind == JsonValueKind.String && decimal.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
-        : null;
-
-    public static string Text(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
 }

@@ -29,7 +29,7 @@ public static class ProgressDisplay
                         {
                             var total = Math.Max(1, run.FileBytes - run.StartOffset);
                             task.MaxValue = total;
-                            task.Value = Math.Clamp(run.DoneOffset - run.StartOffset, 0, total);
+                            task.Value = Math.Clamp(run.ProgressOffset - run.StartOffset, 0, total);
                             task.Description = $"{Path.GetFileName(file)} [grey]({run.Phase}{(run.Retries > 0 ? $", {run.Retries} retries" : "")})[/]";
                             if (running.IsCompleted)
                             {
@@ -51,7 +51,7 @@ public static class ProgressDisplay
                     }
 
                     var total = Math.Max(1, run.FileBytes - run.StartOffset);
-                    var done = (double)Math.Clamp(run.DoneOffset - run.StartOffset, 0, total) / total;
+                    var done = (double)Math.Clamp(run.ProgressOffset - run.StartOffset, 0, total) / total;
                     var seconds = run.Elapsed.TotalSeconds;
                     var rate = seconds > 0 ? run.SentThisRun / seconds : 0;
                     var left = done > 0 ? TimeSpan.FromSeconds(seconds * (1 - done) / done) : (TimeSpan?)null;

@@ -62,6 +62,7 @@ public sealed class CsvSource : IRecordSource
         var line = _baseLine + _reader.LineNumber;
         _lastLine = line + Math.Max(0, _reader.RawRecord.Count((byte)'\n'));
         record.Reset(line, _baseOffset + _reader.ByteOffset);
+        record.CustomerKey = SourceRecord.KeyOf(_reader.GetSpan(_columns.Fields[1]));
         using var writer = new Utf8JsonWriter(record.Json);
         writer.WriteStartObject();
         for (var f = 0; f < CsvColumns.EventFields.Length; f++)

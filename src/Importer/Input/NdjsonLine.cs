@@ -29,7 +29,16 @@ public static class NdjsonLine
                 if (reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     empty = false;
-                    if (reader.ValueTextEquals("event_id"u8))
+                    if (reader.ValueTextEquals("external_customer_id"u8))
+                    {
+                        reader.Read();
+                        record.CustomerKey = SourceRecord.KeyOf(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan);
+                        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                        {
+                            reader.Skip();
+                        }
+                    }
+                    else if (reader.ValueTextEquals("event_id"u8))
                     {
                         hasId = true;
                         reader.Read();

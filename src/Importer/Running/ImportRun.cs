@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Flexprice.Client;
 using Flexprice.Client.Events;
@@ -7,27 +6,28 @@ using Flexprice.Importer.Input;
 namespace Flexprice.Importer.Running;
 
 /// <summary>
-/// One run of an import. The file is read in order into batches of up to <c>BatchSize</c> records;
-/// <c>Concurrency</c> workers send them as bulk requests. A bulk refused for some of its events (400
-/// or 409 naming them) has those set aside for the rejected file and the rest sent again; a refusal
-/// that names none is halved until the culprits stand alone; a transient failure (no answer, 429,
-/// 5xx) is sent again with the same ids after <c>Retry-After</c> or a backoff, until it passes.
-/// Batches finish out of order, but are committed in order: the rejected file gets their refusals in
-/// line order and the checkpoint moves past them only once every earlier batch is done, so after a
-/// kill the checkpoint (and the rejected file, cut back to its length) describe exactly the records
-/// before its offset. Resending what came after is safe: every event carries its id, and the
-/// server counts a repeated id zero more times. Memory is bounded by <c>2 × Concurrency</c> batches.
+/// One run of an import. The file is read in order into chunks of up to <c>--window</c> records;
+/// each chunk's events are grouped by customer and cut into bulks of up to <c>--batch-size</c>, which
+/// <c>--concurrency</c> workers send. A bulk refused for some of its events (400 or 409 naming them)
+/// has those set aside for the rejected file and the rest sent again; a refusal that names none is
+/// halved until the culprits stand alone; a transient failure (no answer, 429, 5xx) is sent again
+/// with the same ids after <c>Retry-After</c> or a backoff, until it passes. Chunks are committed in
+/// order once all their bulks are done: the rejected file gets their refusals in line order, and the
+/// checkpoint moves past a chunk only then, so after a kill the checkpoint (and the rejected file,
+/// cut back to its length) describe exactly the records before its offset. Resending what came after
+/// is safe: every event carries its id, and the server counts a repeated id zero more times. Memory
+/// is bounded by two chunks.
 /// </summary>
 public sealed class ImportRun(ImportOptions options, FlexpriceClient client, TimeProvider time, TextWriter messages)
 {
     private static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(1);
 
     private readonly object _commitLock = new();
-    private readonly SortedDictionary<long, ImportBatch> _finished = [];
-    private readonly ConcurrentQueue<ImportBatch> _pool = new();
+    private readonly SortedDictionary<long, ImportChunk> _finished = [];
+    private readonly Stack<ImportChunk> _pool = new();
     private CheckpointStore _store = null!;
     private RejectedFile _rejected = null!;
-    private SemaphoreSlim _window = null!;
+    private SemaphoreSlim _chunks = null!;
     private string _fingerprint = "";
     private long _started;
     private long _lastCheckpoint;
@@ -39,6 +39,7 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
     private double _earlierSeconds;
     private int _runs;
     private long _sentLive;
+    private long _sentAtCommit;
     private long _retries;
 
     /// <summary>The file's size in bytes (progress runs from <see cref="StartOffset"/> to here).</summary>
@@ -47,10 +48,22 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
     /// <summary>Where this run started (0, or a checkpoint's offset).</summary>
     public long StartOffset { get; private set; }
 
-    /// <summary>The offset before which every record is done.</summary>
+    /// <summary>The offset before which every record is done (committed).</summary>
     public long DoneOffset => Interlocked.Read(ref _offset);
 
-    /// <summary>Events acknowledged in this run so far (in flight batches included).</summary>
+    /// <summary>An estimate of how far the run has got, committed chunks and acknowledged events of the others.</summary>
+    public long ProgressOffset
+    {
+        get
+        {
+            var done = DoneOffset;
+            var records = _totals.Records - _runStartTotals.Records;
+            var perRecord = records > 0 ? (double)(done - StartOffset) / records : 0;
+            return Math.Min(FileBytes, done + (long)(Math.Max(0, SentThisRun - Interlocked.Read(ref _sentAtCommit)) * perRecord));
+        }
+    }
+
+    /// <summary>Events acknowledged in this run so far (bulks of chunks not committed yet included).</summary>
     public long SentThisRun => Interlocked.Read(ref _sentLive);
 
     /// <summary>Requests that failed transiently and were (or will be) sent again.</summary>
@@ -77,19 +90,16 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
         Phase = "sending";
         using var source = Open();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var queue = Channel.CreateBounded<ImportBatch>(options.Concurrency);
-        var windowSize = 2 * options.Concurrency;
-        _window = new SemaphoreSlim(windowSize, windowSize);
-        for (var i = 0; i < windowSize; i++)
-        {
-            _pool.Enqueue(new ImportBatch());
-        }
+        var bulks = Channel.CreateBounded<(ImportChunk Chunk, int Start, int Count)>(2 * options.Concurrency);
+        _chunks = new SemaphoreSlim(2, 2);
+        _pool.Push(new ImportChunk());
+        _pool.Push(new ImportChunk());
 
-        var workers = Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(() => WorkAsync(queue.Reader, stop))).ToList();
+        var workers = Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(() => WorkAsync(bulks.Reader, stop))).ToList();
         string? failure = null;
         try
         {
-            await ReadAsync(source, queue.Writer, stop.Token);
+            await ReadAsync(source, bulks.Writer, stop.Token);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -102,7 +112,7 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
         }
         finally
         {
-            queue.Writer.TryComplete();
+            bulks.Writer.TryComplete();
         }
 
         try
@@ -184,60 +194,86 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
         ? new CsvSource(options.File, _offset, _line)
         : new NdjsonSource(options.File, _offset, _line);
 
-    /// <summary>Reads records into batches; a batch is closed when full, its end being where the next record starts.</summary>
-    private async Task ReadAsync(IRecordSource source, ChannelWriter<ImportBatch> queue, CancellationToken cancellationToken)
+    /// <summary>Reads records into chunks; a chunk is closed when full, its end being where the next record starts.</summary>
+    private async Task ReadAsync(IRecordSource source, ChannelWriter<(ImportChunk, int, int)> bulks, CancellationToken cancellationToken)
     {
         var record = new SourceRecord();
         var sequence = 0L;
-        ImportBatch? batch = null;
+        ImportChunk? chunk = null;
         while (source.Read(record))
         {
-            if (batch is not null && batch.Records >= options.BatchSize)
+            if (chunk is not null && (chunk.Records >= options.Window || chunk.Bytes >= ImportChunk.MaxBytes))
             {
-                (batch.EndOffset, batch.EndLine) = (record.Offset, record.Line);
-                await queue.WriteAsync(batch, cancellationToken);
-                batch = null;
+                (chunk.EndOffset, chunk.EndLine) = (record.Offset, record.Line);
+                await DispatchAsync(chunk, bulks, cancellationToken);
+                chunk = null;
             }
 
-            if (batch is null)
+            if (chunk is null)
             {
-                await _window.WaitAsync(cancellationToken);
-                _pool.TryDequeue(out batch);
-                batch!.Reset(sequence++);
+                await _chunks.WaitAsync(cancellationToken);
+                lock (_commitLock)
+                {
+                    chunk = _pool.Pop();
+                }
+
+                chunk.Reset(sequence++, record.Offset);
             }
 
-            batch.Records++;
             if (record.Error is { } error)
             {
-                batch.Rejections.Add(new Rejection(record.Line, error, null, null, record.Raw));
+                chunk.AddRefused(new Rejection(record.Line, error, null, null, record.Raw));
             }
             else
             {
-                batch.Events.Add(record.Json.WrittenSpan, record.Line);
+                chunk.AddEvent(record.Json.WrittenSpan, record.Line, record.CustomerKey);
             }
         }
 
-        if (batch is not null)
+        if (chunk is not null)
         {
-            (batch.EndOffset, batch.EndLine) = (source.EndOffset, source.EndLine);
-            await queue.WriteAsync(batch, cancellationToken);
+            (chunk.EndOffset, chunk.EndLine) = (source.EndOffset, source.EndLine);
+            await DispatchAsync(chunk, bulks, cancellationToken);
         }
 
-        queue.TryComplete();
+        bulks.TryComplete();
     }
 
-    private async Task WorkAsync(ChannelReader<ImportBatch> queue, CancellationTokenSource stop)
+    private async Task DispatchAsync(ImportChunk chunk, ChannelWriter<(ImportChunk, int, int)> bulks, CancellationToken cancellationToken)
     {
+        var count = chunk.Group(options.BatchSize);
+        if (count == 0)
+        {
+            Commit(chunk);
+            return;
+        }
+
+        for (var start = 0; start < chunk.EventCount; start += options.BatchSize)
+        {
+            await bulks.WriteAsync((chunk, start, Math.Min(options.BatchSize, chunk.EventCount - start)), cancellationToken);
+        }
+    }
+
+    private async Task WorkAsync(ChannelReader<(ImportChunk Chunk, int Start, int Count)> bulks, CancellationTokenSource stop)
+    {
+        var batch = new EventBatch();
         try
         {
-            await foreach (var batch in queue.ReadAllAsync(stop.Token))
+            await foreach (var (chunk, start, count) in bulks.ReadAllAsync(stop.Token))
             {
-                if (batch.Events.Count > 0)
+                batch.Clear();
+                for (var i = start; i < start + count; i++)
                 {
-                    await SendAsync(batch, batch.Events, stop.Token);
+                    var index = chunk.Order[i];
+                    batch.Add(chunk.EventJson(index), index);
                 }
 
-                Commit(batch);
+                var acknowledged = new Acknowledged();
+                await SendAsync(chunk, batch, acknowledged, stop.Token);
+                if (chunk.BulkDone(acknowledged.Sent, acknowledged.Duplicates, acknowledged.Unreported))
+                {
+                    Commit(chunk);
+                }
             }
         }
         catch (ImportFailedException)
@@ -247,7 +283,7 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
         }
     }
 
-    private async Task SendAsync(ImportBatch batch, EventBatch part, CancellationToken cancellationToken)
+    private async Task SendAsync(ImportChunk chunk, EventBatch part, Acknowledged acknowledged, CancellationToken cancellationToken)
     {
         var attempt = 0;
         while (part.Count > 0)
@@ -256,14 +292,14 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
             switch (result.Status)
             {
                 case SendStatus.Accepted:
-                    batch.Sent += part.Count;
+                    acknowledged.Sent += part.Count;
                     if (result.Duplicates is { } duplicates)
                     {
-                        batch.Duplicates += duplicates;
+                        acknowledged.Duplicates += duplicates;
                     }
                     else
                     {
-                        batch.Unreported += part.Count;
+                        acknowledged.Unreported += part.Count;
                     }
 
                     Interlocked.Add(ref _sentLive, part.Count);
@@ -272,7 +308,7 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
                 case SendStatus.Refused when result.Errors is { Count: > 0 } errors && errors.All(e => e.Index >= 0 && e.Index < part.Count):
                     foreach (var error in errors.DistinctBy(e => e.Index))
                     {
-                        batch.Rejections.Add(new Rejection(part.TagAt(error.Index), error.Error, result.StatusCode, part.EventAt(error.Index).ToArray(), null));
+                        Refuse(chunk, part, error.Index, error.Error, result.StatusCode);
                     }
 
                     part.Remove(errors.Select(e => e.Index));
@@ -280,7 +316,7 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
                     break;
 
                 case SendStatus.Refused when part.Count == 1:
-                    batch.Rejections.Add(new Rejection(part.TagAt(0), result.Error ?? "refused", result.StatusCode, part.EventAt(0).ToArray(), null));
+                    Refuse(chunk, part, 0, result.Error ?? "refused", result.StatusCode);
                     return;
 
                 case SendStatus.Refused:
@@ -294,7 +330,7 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
                             piece.Add(part.EventAt(i), part.TagAt(i));
                         }
 
-                        await SendAsync(batch, piece, cancellationToken);
+                        await SendAsync(chunk, piece, acknowledged, cancellationToken);
                     }
 
                     return;
@@ -317,28 +353,37 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
         }
     }
 
+    private static void Refuse(ImportChunk chunk, EventBatch part, int index, string reason, int status)
+    {
+        var eventIndex = (int)part.TagAt(index);
+        chunk.AddRejection(new Rejection(chunk.LineOf(eventIndex), reason, status, part.EventAt(index).ToArray(), null));
+    }
+
     private static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds(Math.Min(500 * Math.Pow(2, Math.Min(attempt - 1, 10)), 30_000) * (0.5 + Random.Shared.NextDouble() / 2));
 
-    /// <summary>Marks a batch done and commits every batch that now has all its predecessors done.</summary>
-    private void Commit(ImportBatch batch)
+    /// <summary>Marks a chunk done and commits every chunk that now has all its predecessors done.</summary>
+    private void Commit(ImportChunk chunk)
     {
         lock (_commitLock)
         {
-            _finished.Add(batch.Sequence, batch);
+            _finished.Add(chunk.Sequence, chunk);
+            var committed = false;
             while (_finished.Remove(_nextToCommit, out var next))
             {
                 next.Rejections.Sort((a, b) => a.Line.CompareTo(b.Line));
                 _rejected.Append(next.Rejections);
                 _totals = _totals.Add(next);
                 Interlocked.Exchange(ref _offset, next.EndOffset);
+                Interlocked.Add(ref _sentAtCommit, next.Sent);
                 _line = next.EndLine;
                 _nextToCommit++;
-                _pool.Enqueue(next);
-                _window.Release();
+                _pool.Push(next);
+                _chunks.Release();
+                committed = true;
             }
 
-            if (time.GetElapsedTime(_lastCheckpoint) >= CheckpointEvery)
+            if (committed && time.GetElapsedTime(_lastCheckpoint) >= CheckpointEvery)
             {
                 WriteCheckpoint(completed: false);
             }
@@ -360,5 +405,15 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
         return new ImportOutcome(
             options.File, completed, interrupted, failure, _totals, countRun ? _totals.Records - _runStartTotals.Records : 0, runSeconds,
             _earlierSeconds + (countRun ? runSeconds : 0), _runs, options.RejectedPath, options.CheckpointPath);
+    }
+
+    /// <summary>What one bulk (and the pieces it was cut into) got acknowledged.</summary>
+    private sealed class Acknowledged
+    {
+        public long Sent { get; set; }
+
+        public long Duplicates { get; set; }
+
+        public long Unreported { get; set; }
     }
 }

@@ -12,6 +12,6 @@ public sealed record ImportTotals(long Records, long Sent, long Duplicates, long
 {
     public static readonly ImportTotals Zero = new(0, 0, 0, 0, 0);
 
-    public ImportTotals Add(ImportBatch batch) =>
-        new(Records + batch.Records, Sent + batch.Sent, Duplicates + batch.Duplicates, Unreported + batch.Unreported, Refused + batch.Rejections.Count);
+    public ImportTotals Add(ImportChunk chunk) =>
+        new(Records + chunk.Records, Sent + chunk.Sent, Duplicates + chunk.Duplicates, Unreported + chunk.Unreported, Refused + chunk.Rejections.Count);
 }

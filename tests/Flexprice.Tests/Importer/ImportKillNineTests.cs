@@ -45,7 +45,7 @@ public sealed class ImportKillNineTests(ITestOutputHelper output) : IDisposable
         var file = ImportFile.Write(Path.Combine(_dir, "backfill.ndjson"), tenant.Customers, lines: 80_000, seed: 16, badEvery: 400, repeats: 200);
         var checkpointPath = file.Path + ".checkpoint.json";
         string[] Args(params string[] more) =>
-            [file.Path, "--url", settings.BaseAddress.ToString(), "--api-key", tenant.ApiKey, "--batch-size", "250", "--concurrency", "4", "--progress", "plain", .. more];
+            [file.Path, "--url", settings.BaseAddress.ToString(), "--api-key", tenant.ApiKey, "--batch-size", "250", "--concurrency", "4", "--window", "5000", "--progress", "plain", .. more];
         Log($"{file.Records} records, {file.Refused.Count} bad, {file.DistinctEvents} distinct events");
 
         _importer = ImporterProcess.Start(Args());
