@@ -42,7 +42,7 @@ public sealed class ImportKillNineTests(ITestOutputHelper output) : IDisposable
         };
         _server = await ServerProcess.StartAsync(settings, ReadyTimeout);
         var tenant = await EventLedger.NewTenantAsync(settings, customers: 8);
-        var file = ImportFile.Write(Path.Combine(_dir, "backfill.ndjson"), tenant.Customers, lines: 80_000, seed: 16, badEvery: 400, repeats: 200);
+        var file = ImportFile.Write(Path.Combine(_dir, "backfill.ndjson"), tenant.Customers, lines: 40_000, seed: 16, badEvery: 400, repeats: 100);
         var checkpointPath = file.Path + ".checkpoint.json";
         string[] Args(params string[] more) =>
             [file.Path, "--url", settings.BaseAddress.ToString(), "--api-key", tenant.ApiKey, "--batch-size", "250", "--concurrency", "4", "--window", "5000", "--progress", "plain", .. more];
