@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Flexprice.Client;
 using Flexprice.Importer;
 using Flexprice.Importer.Display;
@@ -41,12 +42,19 @@ services.AddFlexpriceClient(o =>
 await using var provider = services.BuildServiceProvider();
 var client = provider.GetRequiredService<FlexpriceClient>();
 
+// Ctrl-C and SIGTERM stop the run cleanly: requests in flight are abandoned, the checkpoint keeps
+// what is done (a kill -9 loses only what came after the last checkpoint, which --resume resends).
 using var interrupt = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
     interrupt.Cancel();
 };
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    interrupt.Cancel();
+});
 
 var run = new ImportRun(options, client, TimeProvider.System, Console.Error);
 var running = Task.Run(() => run.RunAsync(interrupt.Token));
