@@ -263,7 +263,7 @@ public sealed class FlexpriceSender : IAsyncDisposable, IDisposable
         _bulkSlots.Release(_options.MaxConcurrentBulks);
     }
 
-    /// <summary>Sends these events until each is acknowledged, refused, or given up at shutdown.</summary>
+    /// <summary>Sends these events until each is acknowledged, refused, or given up (a key or URL refused; the shutdown timeout).</summary>
     private async Task SendAsync(Pending[] events)
     {
         var batch = new EventBatch();
@@ -272,120 +272,20 @@ public sealed class FlexpriceSender : IAsyncDisposable, IDisposable
             batch.Add(events[i].Json!, i);
         }
 
-        await SendAsync(events, batch);
-    }
-
-    private async Task SendAsync(Pending[] events, EventBatch batch)
-    {
-        var attempt = 0;
-        while (batch.Count > 0)
+        var outcomes = new BatchOutcomes(this, events);
+        try
         {
-            if (_abandon.IsCancellationRequested)
-            {
-                GiveUpAll(events, batch, "not acknowledged before the shutdown timeout");
-                return;
-            }
-
-            SendResult result;
-            try
-            {
-                result = await _client().SendBulkAsync(batch, cancellationToken: _abandon.Token);
-            }
-            catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
-            {
-                continue;
-            }
-
-            switch (result.Status)
-            {
-                case SendStatus.Accepted:
-                    Interlocked.Add(ref _sent, batch.Count);
-                    if (result.Duplicates is { } duplicates)
-                    {
-                        Interlocked.Add(ref _duplicates, duplicates);
-                    }
-                    else
-                    {
-                        Interlocked.Add(ref _unreported, batch.Count);
-                    }
-
-                    _room.Release(batch.Count);
-                    return;
-
-                case SendStatus.Refused when result.Errors is { Count: > 0 } errors && errors.All(e => e.Index >= 0 && e.Index < batch.Count):
-                    foreach (var error in errors.DistinctBy(e => e.Index))
-                    {
-                        GiveUp(events[batch.TagAt(error.Index)], UndeliveredReason.Refused, error.Error, ref _refused);
-                    }
-
-                    batch.Remove(errors.Select(e => e.Index));
-                    attempt = 0;
-                    break;
-
-                case SendStatus.Refused when batch.Count == 1:
-                    GiveUp(events[batch.TagAt(0)], UndeliveredReason.Refused, result.Error ?? "refused", ref _refused);
-                    return;
-
-                case SendStatus.Refused:
-                    // Refused without naming the events: halve until the culprits are alone.
-                    await SendHalvesAsync(events, batch);
-                    return;
-
-                case SendStatus.Denied:
-                    _log.LogError("Flexprice refused a bulk of {Count} events with {Status}: {Error}; they are given up", batch.Count, result.StatusCode, result.Error);
-                    GiveUpAll(events, batch, $"{result.StatusCode}: {result.Error}");
-                    return;
-
-                default:
-                    attempt++;
-                    var delay = result.RetryAfter ?? Backoff(attempt);
-                    _log.Log(attempt > 3 ? LogLevel.Warning : LogLevel.Debug,
-                        "Flexprice bulk of {Count} events not acknowledged ({Status}: {Error}); attempt {Attempt}, next in {Delay}",
-                        batch.Count, result.StatusCode, result.Error, attempt, delay);
-                    try
-                    {
-                        await Task.Delay(delay, _time, _abandon.Token);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        // Shutdown timeout: the loop gives up what is left.
-                    }
-
-                    break;
-            }
+            await new BulkDelivery(_client(), _time, _options.RetryDelay, _options.MaxRetryDelay).DeliverAsync(batch, outcomes, _abandon.Token);
         }
-    }
-
-    private async Task SendHalvesAsync(Pending[] events, EventBatch batch)
-    {
-        var half = batch.Count / 2;
-        foreach (var (start, count) in new[] { (0, half), (half, batch.Count - half) })
+        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
         {
-            var part = new EventBatch();
-            for (var i = start; i < start + count; i++)
-            {
-                part.Add(batch.EventAt(i), batch.TagAt(i));
-            }
-
-            await SendAsync(events, part);
+            outcomes.GiveUpTheRest("not acknowledged before the shutdown timeout");
         }
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var exponential = _options.RetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 16));
-        var capped = Math.Min(exponential, _options.MaxRetryDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.5 + Random.Shared.NextDouble() / 2));
-    }
-
-    private void GiveUpAll(Pending[] events, EventBatch batch, string error)
-    {
-        for (var i = 0; i < batch.Count; i++)
+        catch (FlexpriceApiException ex)
         {
-            GiveUp(events[batch.TagAt(i)], UndeliveredReason.Failed, error, ref _failed);
+            _log.LogError("Flexprice refused a bulk with {Status}: {Error}; its {Count} unsettled events are given up", (int)ex.StatusCode, ex.Error, outcomes.Unsettled);
+            outcomes.GiveUpTheRest($"{(int)ex.StatusCode}: {ex.Error}");
         }
-
-        batch.Clear();
     }
 
     private void GiveUp(Pending e, UndeliveredReason reason, string error, ref long counter)
@@ -395,6 +295,57 @@ public sealed class FlexpriceSender : IAsyncDisposable, IDisposable
         _log.Log(reason == UndeliveredReason.Refused ? LogLevel.Warning : LogLevel.Error,
             "Flexprice event {EventId} {Reason}: {Error}", e.EventId, reason, error);
         Undelivered?.Invoke(new UndeliveredEvent(e.EventId!, Encoding.UTF8.GetString(e.Json!), reason, error));
+    }
+
+    /// <summary>Counts what happens to one bulk's events; each is settled once (sent, refused or failed).</summary>
+    private sealed class BatchOutcomes(FlexpriceSender sender, Pending[] events) : IBulkOutcomes
+    {
+        private readonly bool[] _settled = new bool[events.Length];
+
+        public int Unsettled => _settled.Count(s => !s);
+
+        public void Accepted(EventBatch part, int? duplicates)
+        {
+            for (var i = 0; i < part.Count; i++)
+            {
+                _settled[part.TagAt(i)] = true;
+            }
+
+            Interlocked.Add(ref sender._sent, part.Count);
+            if (duplicates is { } d)
+            {
+                Interlocked.Add(ref sender._duplicates, d);
+            }
+            else
+            {
+                Interlocked.Add(ref sender._unreported, part.Count);
+            }
+
+            sender._room.Release(part.Count);
+        }
+
+        public void Refused(EventBatch part, int index, string error, int status)
+        {
+            var tag = part.TagAt(index);
+            _settled[tag] = true;
+            sender.GiveUp(events[tag], UndeliveredReason.Refused, error, ref sender._refused);
+        }
+
+        public void Retrying(SendResult result, int attempt, TimeSpan delay) =>
+            sender._log.Log(attempt > 3 ? LogLevel.Warning : LogLevel.Debug,
+                "Flexprice bulk not acknowledged ({Status}: {Error}); attempt {Attempt}, next in {Delay}", result.StatusCode, result.Error, attempt, delay);
+
+        public void GiveUpTheRest(string error)
+        {
+            for (var i = 0; i < events.Length; i++)
+            {
+                if (!_settled[i])
+                {
+                    _settled[i] = true;
+                    sender.GiveUp(events[i], UndeliveredReason.Failed, error, ref sender._failed);
+                }
+            }
+        }
     }
 
     /// <summary>A queued event, or (with <see cref="Flushed"/>) a flush request.</summary>

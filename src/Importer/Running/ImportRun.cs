@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Flexprice.Client;
 using Flexprice.Client.Events;
+using Flexprice.Client.Sending;
 using Flexprice.Importer.Input;
 
 namespace Flexprice.Importer.Running;
@@ -257,6 +258,7 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
     private async Task WorkAsync(ChannelReader<(ImportChunk Chunk, int Start, int Count)> bulks, CancellationTokenSource stop)
     {
         var batch = new EventBatch();
+        var delivery = new BulkDelivery(client, time, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
         try
         {
             await foreach (var (chunk, start, count) in bulks.ReadAllAsync(stop.Token))
@@ -268,9 +270,17 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
                     batch.Add(chunk.EventJson(index), index);
                 }
 
-                var acknowledged = new Acknowledged();
-                await SendAsync(chunk, batch, acknowledged, stop.Token);
-                if (chunk.BulkDone(acknowledged.Sent, acknowledged.Duplicates, acknowledged.Unreported))
+                var outcomes = new BulkOutcomes(this, chunk);
+                try
+                {
+                    await delivery.DeliverAsync(batch, outcomes, stop.Token);
+                }
+                catch (FlexpriceApiException ex)
+                {
+                    throw new ImportFailedException($"the server refused the request with {(int)ex.StatusCode}: {ex.Error}");
+                }
+
+                if (chunk.BulkDone(outcomes.Sent, outcomes.Duplicates, outcomes.Unreported))
                 {
                     Commit(chunk);
                 }
@@ -282,85 +292,6 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
             throw;
         }
     }
-
-    private async Task SendAsync(ImportChunk chunk, EventBatch part, Acknowledged acknowledged, CancellationToken cancellationToken)
-    {
-        var attempt = 0;
-        while (part.Count > 0)
-        {
-            var result = await client.SendBulkAsync(part, cancellationToken: cancellationToken);
-            switch (result.Status)
-            {
-                case SendStatus.Accepted:
-                    acknowledged.Sent += part.Count;
-                    if (result.Duplicates is { } duplicates)
-                    {
-                        acknowledged.Duplicates += duplicates;
-                    }
-                    else
-                    {
-                        acknowledged.Unreported += part.Count;
-                    }
-
-                    Interlocked.Add(ref _sentLive, part.Count);
-                    return;
-
-                case SendStatus.Refused when result.Errors is { Count: > 0 } errors && errors.All(e => e.Index >= 0 && e.Index < part.Count):
-                    foreach (var error in errors.DistinctBy(e => e.Index))
-                    {
-                        Refuse(chunk, part, error.Index, error.Error, result.StatusCode);
-                    }
-
-                    part.Remove(errors.Select(e => e.Index));
-                    attempt = 0;
-                    break;
-
-                case SendStatus.Refused when part.Count == 1:
-                    Refuse(chunk, part, 0, result.Error ?? "refused", result.StatusCode);
-                    return;
-
-                case SendStatus.Refused:
-                    // Refused without naming the events (e.g. a body too large): halve until the culprits stand alone.
-                    var half = part.Count / 2;
-                    foreach (var (start, count) in new[] { (0, half), (half, part.Count - half) })
-                    {
-                        var piece = new EventBatch();
-                        for (var i = start; i < start + count; i++)
-                        {
-                            piece.Add(part.EventAt(i), part.TagAt(i));
-                        }
-
-                        await SendAsync(chunk, piece, acknowledged, cancellationToken);
-                    }
-
-                    return;
-
-                case SendStatus.Denied:
-                    throw new ImportFailedException($"the server refused the request with {result.StatusCode}: {result.Error}");
-
-                default:
-                    attempt++;
-                    Interlocked.Increment(ref _retries);
-                    var delay = result.RetryAfter ?? Backoff(attempt);
-                    if (attempt == 3 || attempt % 10 == 0)
-                    {
-                        messages.WriteLine($"import: a bulk of {part.Count} events is not acknowledged yet ({(result.StatusCode == 0 ? "" : $"{result.StatusCode}: ")}{result.Error}); attempt {attempt}, next in {delay.TotalSeconds:F1} s");
-                    }
-
-                    await Task.Delay(delay, time, cancellationToken);
-                    break;
-            }
-        }
-    }
-
-    private static void Refuse(ImportChunk chunk, EventBatch part, int index, string reason, int status)
-    {
-        var eventIndex = (int)part.TagAt(index);
-        chunk.AddRejection(new Rejection(chunk.LineOf(eventIndex), reason, status, part.EventAt(index).ToArray(), null));
-    }
-
-    private static TimeSpan Backoff(int attempt) =>
-        TimeSpan.FromMilliseconds(Math.Min(500 * Math.Pow(2, Math.Min(attempt - 1, 10)), 30_000) * (0.5 + Random.Shared.NextDouble() / 2));
 
     /// <summary>Marks a chunk done and commits every chunk that now has all its predecessors done.</summary>
     private void Commit(ImportChunk chunk)
@@ -399,6 +330,8 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
         _lastCheckpoint = time.GetTimestamp();
     }
 
+    private void Say(string message) => messages.WriteLine(message);
+
     private ImportOutcome Outcome(bool completed, bool interrupted, string? failure, bool countRun = true)
     {
         var runSeconds = Elapsed.TotalSeconds;
@@ -407,13 +340,41 @@ public sealed class ImportRun(ImportOptions options, FlexpriceClient client, Tim
             _earlierSeconds + (countRun ? runSeconds : 0), _runs, options.RejectedPath, options.CheckpointPath);
     }
 
-    /// <summary>What one bulk (and the pieces it was cut into) got acknowledged.</summary>
-    private sealed class Acknowledged
+    /// <summary>What happens to one bulk's events (and the pieces it may be cut into): counts, and refusals into the chunk.</summary>
+    private sealed class BulkOutcomes(ImportRun run, ImportChunk chunk) : IBulkOutcomes
     {
-        public long Sent { get; set; }
+        public long Sent { get; private set; }
 
-        public long Duplicates { get; set; }
+        public long Duplicates { get; private set; }
 
-        public long Unreported { get; set; }
+        public long Unreported { get; private set; }
+
+        public void Accepted(EventBatch part, int? duplicates)
+        {
+            Sent += part.Count;
+            if (duplicates is { } d)
+            {
+                Duplicates += d;
+            }
+            else
+            {
+                Unreported += part.Count;
+            }
+
+            Interlocked.Add(ref run._sentLive, part.Count);
+        }
+
+        public void Refused(EventBatch part, int index, string error, int status) =>
+            chunk.AddRejection(new Rejection(chunk.LineOf((int)part.TagAt(index)), error, status, part.EventAt(index).ToArray(), null));
+
+        public void Retrying(SendResult result, int attempt, TimeSpan delay)
+        {
+            Interlocked.Increment(ref run._retries);
+            if (attempt == 3 || attempt % 10 == 0)
+            {
+                run.Say(
+                    $"import: a bulk is not acknowledged yet ({(result.StatusCode == 0 ? "" : $"{result.StatusCode}: ")}{result.Error}); attempt {attempt}, next in {delay.TotalSeconds:F1} s");
+            }
+        }
     }
 }
