@@ -227,18 +227,7 @@ public sealed class FlexpriceSenderTests(ApiFactory api)
     private static UsageEvent Event(string customer, decimal credits) =>
         new("model.usage", customer) { Properties = new Dictionary<string, object?> { ["credits"] = credits } };
 
-    private async Task<TenantClient> NewTenantAsync()
-    {
-        var tenant = await api.NewTenantAsync();
-        await tenant.CreateFeatureAsync("model.usage", "SUM", "credits", name: "credits");
-        await tenant.CreateFeatureAsync("model.usage", "COUNT", name: "calls");
-        foreach (var customer in Customers)
-        {
-            await tenant.CreateCustomerAsync(customer);
-        }
-
-        return tenant;
-    }
+    private Task<TenantClient> NewTenantAsync() => api.NewMeteredTenantAsync(Customers);
 
     /// <summary>Every customer's usage equals the recomputation from the events given.</summary>
     private static async Task AssertUsageAsync(TenantClient tenant, IEnumerable<(string Customer, decimal Credits)> events)

@@ -124,18 +124,7 @@ public sealed class ImportRunTests(ApiFactory api) : IDisposable
         return (outcome, messages.ToString());
     }
 
-    private async Task<TenantClient> NewTenantAsync()
-    {
-        var tenant = await api.NewTenantAsync();
-        await tenant.CreateFeatureAsync("model.usage", "SUM", "credits", name: "credits");
-        await tenant.CreateFeatureAsync("model.usage", "COUNT", name: "calls");
-        foreach (var customer in Customers)
-        {
-            await tenant.CreateCustomerAsync(customer);
-        }
-
-        return tenant;
-    }
+    private Task<TenantClient> NewTenantAsync() => api.NewMeteredTenantAsync(Customers);
 
     /// <summary>The server's usage and log, and the rejected file, against what the file says they must be.</summary>
     private static async Task AssertImportedAsync(TenantClient tenant, ImportFile file)
