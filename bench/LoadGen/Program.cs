@@ -5,11 +5,16 @@ using Flexprice.Bench;
 // bare-HTTP baseline and the PostgreSQL behind it) it runs every scenario once per run, checks after
 // each that every customer's usage equals what was acknowledged, and prints per-scenario figures,
 // their medians over the runs, and the ratios to the same-run baselines; the last two lines are
-// `ratio bulk_vs_raw_ingest: …` and `ratio single_vs_bare_http: …`.
+// `ratio bulk_vs_raw_ingest: …`, `ratio single_vs_bare_http: …` and `ratio import_vs_bulk: …`.
 //
 //   dotnet bench/LoadGen/bin/Release/net10.0/Flexprice.LoadGen.dll --url http://127.0.0.1:8080 \
 //       --admin-key sk_local_flexprice_test_key [--bare-url …] [--pg "Host=…"] [--server-pid N] [--pg-pid N] \
 //       [--runs 3] [--seconds 10] [--warmup 3] [--only bulk,single] [--results bench/RESULTS.md] [--timeline 25]
+//       [--import-events 1000000] [--importer src/Importer/bin/Release/net10.0/Flexprice.Importer.dll]
+//
+// The import scenario runs the importer (its own process) on a file of --import-events new events,
+// right after the bulk scenario of the same run, with the bulk scenario's batch size and connections;
+// import_vs_bulk is its events/s over the bulk scenario's, per run.
 //
 // --timeline MS prints, after each scenario, the 100 ms slices of it that held requests slower than
 // MS: a stall (a GC pause, a checkpoint's fsync) shows as a run of slices, and its time can be laid
@@ -40,7 +45,9 @@ public sealed record BenchOptions(
     double RetryShare,
     HashSet<string> Only,
     string? Results,
-    double? TimelineMs)
+    double? TimelineMs,
+    string? Importer,
+    int ImportEvents)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -73,8 +80,10 @@ public sealed record BenchOptions(
             Int("--query-connections", 8),
             Double("--query-rate", 500),
             Double("--retry-share", 0.2),
-            [.. (Value("--only") ?? "raw,bare,bulk,single,single-half,query,retry").Split(',', StringSplitOptions.RemoveEmptyEntries)],
+            [.. (Value("--only") ?? "raw,bare,bulk,import,single,single-half,query,retry").Split(',', StringSplitOptions.RemoveEmptyEntries)],
             Value("--results"),
-            Value("--timeline") is { } t ? double.Parse(t, CultureInfo.InvariantCulture) : null);
+            Value("--timeline") is { } t ? double.Parse(t, CultureInfo.InvariantCulture) : null,
+            Value("--importer") ?? ImportPhase.Locate(),
+            Int("--import-events", 1_000_000));
     }
 }

@@ -59,6 +59,11 @@ public sealed class Suite(BenchOptions options)
                 await PhaseAsync(run, "bulk", options.Url, options.BulkConnections, null, BulkShots(), verify: true);
             }
 
+            if (Wants("import"))
+            {
+                await ImportAsync(run);
+            }
+
             if (Wants("single"))
             {
                 await PhaseAsync(run, "single", options.Url, options.SingleConnections, null, SingleShots(options.Url, account: true), verify: true);
@@ -94,7 +99,32 @@ public sealed class Suite(BenchOptions options)
         Console.WriteLine($"bench took {clock.Elapsed.TotalMinutes:F1} min");
         Console.WriteLine($"ratio bulk_vs_raw_ingest: {Ratio("bulk", "raw durable ingest"):F2}");
         Console.WriteLine($"ratio single_vs_bare_http: {Ratio("single", "bare-http single"):F2}");
+        if (Wants("import"))
+        {
+            Console.WriteLine($"ratio import_vs_bulk: {Ratio("import", "bulk"):F2}");
+        }
         return lost ? 1 : 0;
+    }
+
+    /// <summary>The importer on a file of new events; its events/s next to this run's bulk scenario.</summary>
+    private async Task ImportAsync(int run)
+    {
+        if (options.Importer is not { } importer)
+        {
+            Console.WriteLine("import: skipped (no importer built; build src/Importer or pass --importer)");
+            return;
+        }
+
+        var phase = new ImportPhase(options, _workload, importer, _tag);
+        await phase.PrepareAsync(run);
+        var wal = await WalBytesAsync();
+        var sampler = new Sampler(options.ServerPid, options.PostgresPid);
+        var (result, importerCores, summary) = await phase.RunAsync();
+        var cpu = sampler.Finish();
+        await sampler.DisposeAsync();
+        Console.WriteLine($"  {summary}");
+        var walPerEvent = (await WalBytesAsync() - wal) / Math.Max(1, result.Events);
+        await RecordAsync(run, "import", result, (cpu.Server, cpu.Postgres, importerCores, cpu.PeakRss), walPerEvent, verify: true);
     }
 
     private bool Wants(string scenario) => options.Only.Contains(scenario);
@@ -371,6 +401,10 @@ public sealed class Suite(BenchOptions options)
         md.AppendLine(CultureInfo.InvariantCulture, $"| bulk_vs_raw_ingest | {Ratio("bulk", "raw durable ingest"):F2} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| bulk_vs_plain_copy | {Ratio("bulk", "raw (c) plain binary COPY, no dedupe"):F2} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| single_vs_bare_http | {Ratio("single", "bare-http single"):F2} |");
+        if (Wants("import"))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| import_vs_bulk (the importer on a file of {options.ImportEvents:N0} events ÷ the bulk scenario) | {Ratio("import", "bulk"):F2} |");
+        }
         return md.ToString();
     }
 }

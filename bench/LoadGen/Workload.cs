@@ -116,6 +116,13 @@ public sealed class Workload
         });
     }
 
+    /// <summary>Adds an event acknowledged outside <see cref="Shot"/> (the importer's) to the expected totals.</summary>
+    public void Acknowledge(Sent e)
+    {
+        Interlocked.Add(ref _expected[e.Customer * Features + e.Feature], e.Credits);
+        Interlocked.Increment(ref _newEvents);
+    }
+
     /// <summary>Compares every customer's usage with what was acknowledged; returns the number of (customer, feature) pairs that differ.</summary>
     public async Task<int> VerifyAsync(HttpClient http)
     {
