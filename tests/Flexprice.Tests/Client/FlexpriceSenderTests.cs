@@ -41,7 +41,8 @@ public sealed class FlexpriceSenderTests(ApiFactory api)
 
             await sender.DisposeAsync();
             var stats = sender.Statistics;
-            Assert.Equal(new SenderStatistics(2400, 2400, 0, 2400, 0, 0, 0, 0), stats);
+            // The server reports duplicates (none here) with every bulk, so every event sent has its report.
+            Assert.Equal(new SenderStatistics(2400, 2400, 0, 0, 0, 0, 0, 0), stats);
         }
 
         Assert.Equal(2400, tracked.Select(t => t.Id).Distinct().Count());

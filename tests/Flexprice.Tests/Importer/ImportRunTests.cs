@@ -25,7 +25,9 @@ public sealed class ImportRunTests(ApiFactory api) : IDisposable
         var (outcome, _) = await ImportAsync(tenant, file.Path, "--batch-size", "200", "--concurrency", "3");
 
         Assert.True(outcome.Completed, outcome.Failure);
-        Assert.Equal(new ImportTotals(file.Records, file.Records - file.Refused.Count, 0, file.Records - file.Refused.Count, file.Refused.Count), outcome.Totals);
+        var sent = file.Records - file.Refused.Count;
+        // Lines repeating an earlier line's event are reported as duplicates by the server.
+        Assert.Equal(new ImportTotals(file.Records, sent, sent - file.DistinctEvents, 0, file.Refused.Count), outcome.Totals);
         await AssertImportedAsync(tenant, file);
     }
 
@@ -55,7 +57,8 @@ public sealed class ImportRunTests(ApiFactory api) : IDisposable
         var (second, messages) = await ImportAsync(tenant, file.Path, "--batch-size", "300", "--concurrency", "2");
 
         Assert.True(second.Completed, second.Failure);
-        Assert.Equal(first.Totals, second.Totals);
+        // The second time, every event sent is already stored: all duplicates.
+        Assert.Equal(first.Totals with { Duplicates = first.Totals.Sent }, second.Totals);
         Assert.Equal(1, second.Runs);
         Assert.Equal(rejected, await File.ReadAllTextAsync(second.RejectedPath));
         Assert.DoesNotContain("unfinished", messages);
