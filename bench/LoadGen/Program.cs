@@ -80,7 +80,7 @@ public sealed record BenchOptions(
             Int("--query-connections", 8),
             Double("--query-rate", 500),
             Double("--retry-share", 0.2),
-            [.. (Value("--only") ?? "raw,bare,bulk,import,single,single-half,query,retry").Split(',', StringSplitOptions.RemoveEmptyEntries)],
+            [.. (Value("--only") ?? "raw,bare,bulk,import,single,single-hot,single-half,query,retry").Split(',', StringSplitOptions.RemoveEmptyEntries)],
             Value("--results"),
             Value("--timeline") is { } t ? double.Parse(t, CultureInfo.InvariantCulture) : null,
             Value("--importer") ?? ImportPhase.Locate(),

@@ -69,6 +69,13 @@ public sealed class Suite(BenchOptions options)
                 await PhaseAsync(run, "single", options.Url, options.SingleConnections, null, SingleShots(options.Url, account: true), verify: true);
             }
 
+            if (Wants("single-hot"))
+            {
+                // Every connection sends for the same customer: what one customer's grain sustains.
+                var hot = Random.Shared.Next(options.Customers);
+                await PhaseAsync(run, "single-hot", options.Url, options.SingleConnections, null, SingleShots(options.Url, account: true, customer: hot), verify: true);
+            }
+
             if (Wants("single-half") && Find(run, "single") is { } single)
             {
                 await PhaseAsync(run, "single at half rate", options.Url, options.SingleConnections, single.EventsPerSecond / 2, SingleShots(options.Url, account: true), verify: true);
@@ -99,6 +106,11 @@ public sealed class Suite(BenchOptions options)
         Console.WriteLine($"bench took {clock.Elapsed.TotalMinutes:F1} min");
         Console.WriteLine($"ratio bulk_vs_raw_ingest: {Ratio("bulk", "raw durable ingest"):F2}");
         Console.WriteLine($"ratio single_vs_bare_http: {Ratio("single", "bare-http single"):F2}");
+        if (Wants("single-hot"))
+        {
+            Console.WriteLine($"ratio single_hot_vs_single: {Ratio("single-hot", "single"):F2}");
+        }
+
         if (Wants("import"))
         {
             Console.WriteLine($"ratio import_vs_bulk: {Ratio("import", "bulk"):F2}");
@@ -300,10 +312,14 @@ public sealed class Suite(BenchOptions options)
         };
     }
 
-    private Func<int, Shot> SingleShots(Uri server, bool account)
+    private Func<int, Shot> SingleShots(Uri server, bool account, int? customer = null)
     {
         var randoms = Enumerable.Range(0, options.SingleConnections).Select(w => new Random(Environment.TickCount + w)).ToArray();
-        return worker => _workload.Shot(server, "/v1/events", [_workload.NewEvent(randoms[worker])], account: account);
+        return worker =>
+        {
+            var e = _workload.NewEvent(randoms[worker]);
+            return _workload.Shot(server, "/v1/events", [customer is { } c ? e with { Customer = c } : e], account: account);
+        };
     }
 
     private async Task<double> WalBytesAsync()
@@ -401,6 +417,11 @@ public sealed class Suite(BenchOptions options)
         md.AppendLine(CultureInfo.InvariantCulture, $"| bulk_vs_raw_ingest | {Ratio("bulk", "raw durable ingest"):F2} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| bulk_vs_plain_copy | {Ratio("bulk", "raw (c) plain binary COPY, no dedupe"):F2} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| single_vs_bare_http | {Ratio("single", "bare-http single"):F2} |");
+        if (Wants("single-hot"))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| single_hot_vs_single | {Ratio("single-hot", "single"):F2} |");
+        }
+
         if (Wants("import"))
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"| import_vs_bulk (the importer on a file of {options.ImportEvents:N0} events ÷ the bulk scenario) | {Ratio("import", "bulk"):F2} |");
