@@ -9,6 +9,16 @@ public interface ITenantCatalogGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<CatalogSnapshot> GetSnapshot();
 
-    /// <summary>Stores a new feature and returns it; the snapshot version grows by one.</summary>
+    /// <summary>
+    /// Stores a new feature and returns it; the snapshot version grows by one. Every subscriber has been told the new
+    /// version before this returns, so a request the client sends next, to any API node, sees the feature.
+    /// </summary>
     Task<FeatureDefinition> CreateFeature(NewFeature feature);
+
+    /// <summary>Tells <paramref name="subscriber"/> of every change from now on; returns the current version.</summary>
+    [AlwaysInterleave]
+    Task<long> Subscribe(ICatalogSubscriber subscriber);
+
+    [AlwaysInterleave]
+    Task Unsubscribe(ICatalogSubscriber subscriber);
 }

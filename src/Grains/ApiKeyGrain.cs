@@ -4,10 +4,22 @@ using Microsoft.Extensions.Options;
 
 namespace Flexprice.Grains;
 
-/// <summary>Caches one API key's identity; keyed by the key's hash, so every API node asks the same activation.</summary>
-public sealed class ApiKeyGrain(CatalogStore store, IOptions<RateLimitOptions> rateLimits) : Grain, IApiKeyGrain
+/// <summary>
+/// One API key: caches its identity, keeps its rate-limit windows and its tenant's catalog version, so that an API node
+/// lets a request in with one call. Keyed by the key's hash, so every API node asks the same activation. The windows are
+/// in memory only: persisting every request would cost a database write per request, and everything in a window is at
+/// most 60 s old. If the activation is lost (silo crash), the key's count restarts from zero for at most one minute.
+/// </summary>
+public sealed class ApiKeyGrain(CatalogStore store, IOptions<RateLimitOptions> rateLimits, TimeProvider time) : Grain, IApiKeyGrain
 {
+    /// <summary>How often the key asks its catalog again: the catalog's pushes are the rule, this the safety net.</summary>
+    private static readonly TimeSpan ResubscribeEvery = TimeSpan.FromMinutes(1);
+
+    private readonly SlidingWindowLog _events = new();
+    private readonly SlidingWindowLog _bulk = new();
     private Task<ApiKeyIdentity?>? _identity;
+    private ITenantCatalogGrain? _catalog;
+    private long _catalogVersion;
 
     public Task<ApiKeyIdentity?> Authenticate()
     {
@@ -15,10 +27,51 @@ public sealed class ApiKeyGrain(CatalogStore store, IOptions<RateLimitOptions> r
         return _identity;
     }
 
+    public async Task<Admission> Admit(RateLimitedRoute? route)
+    {
+        var identity = await Authenticate();
+        if (identity is null)
+        {
+            return new Admission(null, null, 0);
+        }
+
+        RateLimitDecision? decision = null;
+        if (route is { } limited)
+        {
+            var limits = identity.Limits ?? rateLimits.Value.Defaults;
+            decision = (limited == RateLimitedRoute.Bulk ? _bulk : _events).TryAcquire(time.GetUtcNow(), limits.For(limited));
+        }
+
+        return new Admission(identity, decision, _catalogVersion);
+    }
+
     public Task Invalidate()
     {
         _identity = null;
         return Task.CompletedTask;
+    }
+
+    public Task CatalogChanged(long version)
+    {
+        _catalogVersion = Math.Max(_catalogVersion, version);
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_catalog is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _catalog.Unsubscribe(this.AsReference<ICatalogSubscriber>());
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            // The silo is going away: the catalog drops this subscriber when telling it fails.
+        }
     }
 
     private async Task<ApiKeyIdentity?> LoadAsync()
@@ -35,6 +88,13 @@ public sealed class ApiKeyGrain(CatalogStore store, IOptions<RateLimitOptions> r
                 return null;
             }
 
+            if (_catalog is null)
+            {
+                _catalog = GrainFactory.GetGrain<ITenantCatalogGrain>(key.TenantId);
+                await SubscribeAsync(CancellationToken.None);
+                this.RegisterGrainTimer(SubscribeAsync, ResubscribeEvery, ResubscribeEvery);
+            }
+
             // The silo's defaults fill in, so every API node applies the same limits.
             var limits = rateLimits.Value.Resolve(key.Limits.EventsPerMinute, key.Limits.BulkPerMinute);
             return new ApiKeyIdentity(key.KeyId, key.TenantId, key.IsAdmin, limits);
@@ -45,4 +105,7 @@ public sealed class ApiKeyGrain(CatalogStore store, IOptions<RateLimitOptions> r
             throw;
         }
     }
+
+    private async Task SubscribeAsync(CancellationToken cancellationToken) =>
+        await CatalogChanged(await _catalog!.Subscribe(this.AsReference<ICatalogSubscriber>()));
 }

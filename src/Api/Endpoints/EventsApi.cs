@@ -129,7 +129,7 @@ public static class EventsApi
     private static async Task<IngestOutcome> IngestAsync(HttpContext http, IngestionServices services, IngestRoute route, IReadOnlyList<JsonElement> json)
     {
         var tenantId = http.Caller().TenantId;
-        var catalog = await services.Grains.Get<ITenantCatalogGrain>(tenantId).GetSnapshot();
+        var catalog = await services.Catalogs.ForCallerAsync(http);
         var parsed = new List<ParsedEvent>(json.Count);
         var invalid = new List<IndexedError>();
         for (var index = 0; index < json.Count; index++)
@@ -200,5 +200,5 @@ public static class EventsApi
 
     /// <summary>What both routes need, gathered.</summary>
     public sealed record IngestionServices(
-        GrainRefs Grains, IngestionService Ingestion, IdempotencyKey IdempotencyKeys, IngestionMetrics Metrics, TimeProvider Time, ILogger<IngestionService> Logger);
+        CatalogCache Catalogs, IngestionService Ingestion, IdempotencyKey IdempotencyKeys, IngestionMetrics Metrics, TimeProvider Time, ILogger<IngestionService> Logger);
 }

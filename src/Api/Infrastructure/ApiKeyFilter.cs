@@ -23,9 +23,11 @@ public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle)
             return Unauthorized();
         }
 
-        // Looked up first, always: a valid key is never refused for what others sent from its address.
-        var identity = await grains.Get<IApiKeyGrain>(Ids.HashApiKey(rawKey.Trim())).Authenticate();
-        if (identity is null)
+        // Looked up first, always: a valid key is never refused for what others sent from its address. One call lets the
+        // request in: the key's identity, the rate-limit decision of a limited route, its tenant's catalog version.
+        var route = http.GetEndpoint()?.Metadata.GetMetadata<RateLimitedEndpoint>()?.Route;
+        var admission = await grains.Get<IApiKeyGrain>(Ids.HashApiKey(rawKey.Trim())).Admit(route);
+        if (admission.Identity is not { } identity)
         {
             var client = AuthFailureThrottle.ClientOf(http);
             var decision = await throttle.RecordFailureAsync(client);
@@ -39,6 +41,7 @@ public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle)
         }
 
         http.Items[typeof(ApiKeyIdentity)] = identity;
+        http.Items[typeof(Admission)] = admission;
         return await next(context);
     }
 
@@ -50,4 +53,10 @@ public static class HttpContextIdentity
     /// <summary>The caller's key, set by <see cref="ApiKeyFilter"/>.</summary>
     public static ApiKeyIdentity Caller(this HttpContext http) =>
         http.Items[typeof(ApiKeyIdentity)] as ApiKeyIdentity ?? throw new InvalidOperationException("The route is not behind ApiKeyFilter.");
+
+    /// <summary>The version of the caller's tenant's catalog when the request came in (see <see cref="CatalogCache"/>).</summary>
+    public static long CallerCatalogVersion(this HttpContext http) => (http.Items[typeof(Admission)] as Admission)?.CatalogVersion ?? 0;
+
+    /// <summary>The rate-limit decision taken for the request, when its route has a limit.</summary>
+    public static RateLimitDecision? CallerRateLimit(this HttpContext http) => (http.Items[typeof(Admission)] as Admission)?.Decision;
 }

@@ -32,4 +32,16 @@ public sealed class ClearingCache<TKey, TValue>(int capacity)
             Interlocked.Increment(ref _count);
         }
     }
+
+    /// <summary>Adds, or replaces what the key holds.</summary>
+    public void Set(TKey key, TValue value)
+    {
+        if (_entries.ContainsKey(key))
+        {
+            _entries[key] = value;
+            return;
+        }
+
+        Add(key, value);
+    }
 }

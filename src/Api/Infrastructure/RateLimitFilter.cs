@@ -7,25 +7,23 @@ using Microsoft.Extensions.Options;
 namespace Flexprice.Api.Infrastructure;
 
 /// <summary>
-/// The spec's per-key limits on a route: one call to the key's <see cref="IRateLimitGrain"/> before the
-/// body is read, so a refused request costs no parsing, no customer grain call and no database write.
-/// Every answer of the route carries <c>X-RateLimit-Limit</c>, <c>-Remaining</c> and <c>-Reset</c>.
+/// The spec's per-key limits on a route: the decision is taken by the key's grain in the call that lets the request in
+/// (<see cref="ApiKeyFilter"/>), before the body is read, so a refused request costs no parsing, no customer grain call
+/// and no database write. Every answer of the route carries <c>X-RateLimit-Limit</c>, <c>-Remaining</c> and <c>-Reset</c>.
 /// </summary>
-public sealed class RateLimitFilter(RateLimitedRoute route) : IEndpointFilter
+public sealed class RateLimitFilter : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var caller = http.Caller();
-        var limits = caller.Limits ?? http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value.Defaults;
-        var decision = await http.RequestServices.GetRequiredService<GrainRefs>()
-            .Get<IRateLimitGrain>(caller.KeyId)
-            .TryAcquire(route, limits.For(route));
-
+        var decision = http.CallerRateLimit() ?? throw new InvalidOperationException("A rate-limited route was let in without a decision.");
         RateLimitHeaders.Write(http.Response, decision);
         return decision.Allowed ? await next(context) : RateLimitHeaders.TooManyRequests(http, decision.RetryAfter);
     }
 }
+
+/// <summary>Marks an endpoint as limited per key on <see cref="Route"/>'s budget.</summary>
+public sealed record RateLimitedEndpoint(RateLimitedRoute Route);
 
 public static class RateLimitHeaders
 {
@@ -56,6 +54,7 @@ public static class RateLimitConventions
     /// <summary>Puts the route under the caller's key's limit for <paramref name="route"/>.</summary>
     public static RouteHandlerBuilder RateLimited(this RouteHandlerBuilder endpoint, RateLimitedRoute route) =>
         endpoint
-            .AddEndpointFilter(new RateLimitFilter(route))
+            .WithMetadata(new RateLimitedEndpoint(route))
+            .AddEndpointFilter(new RateLimitFilter())
             .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests);
 }

@@ -1,3 +1,6 @@
+using Flexprice.Grains.Storage;
+using Flexprice.Silo;
+using Flexprice.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
@@ -5,8 +8,8 @@ using Orleans.TestingHost;
 namespace Flexprice.Tests.RateLimiting;
 
 /// <summary>
-/// One in-process silo whose grains read time from <see cref="Clock"/>. Tests share the clock and only
-/// move it forward; each uses fresh grain keys, so they never see each other's windows.
+/// One in-process silo over the test PostgreSQL whose grains read time from <see cref="Clock"/>. Tests share the clock
+/// and only move it forward; each uses fresh API keys, so they never see each other's windows.
 /// </summary>
 public sealed class RateLimitClusterFixture : IAsyncLifetime
 {
@@ -19,11 +22,20 @@ public sealed class RateLimitClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.GrainFactory;
 
+    /// <summary>The tenants and keys of the test database, for making keys.</summary>
+    public CatalogStore Store { get; private set; } = null!;
+
+    private FlexpriceDatabase? _database;
+
     public async Task InitializeAsync()
     {
+        var connectionString = await TestDatabase.ReadyAsync();
+        _database = FlexpriceDatabase.Create(connectionString);
+        Store = new CatalogStore(_database, TimeProvider.System);
         var builder = new TestClusterBuilder(1);
         builder.Options.ClusterId = "ratelimit-" + Guid.NewGuid().ToString("N");
         builder.Options.ServiceId = builder.Options.ClusterId;
+        builder.Properties["ConnectionStrings:Postgres"] = connectionString;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -36,11 +48,20 @@ public sealed class RateLimitClusterFixture : IAsyncLifetime
             await Cluster.StopAllSilosAsync();
             await Cluster.DisposeAsync();
         }
+
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
     }
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.Services.AddSingleton<TimeProvider>(SharedClock);
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.Services.AddSingleton<TimeProvider>(SharedClock);
+            siloBuilder.Services.AddFlexpriceGrainServices();
+        }
     }
 }
 

@@ -1,14 +1,28 @@
 using Flexprice.Grains;
+using Flexprice.Grains.Storage;
 
 namespace Flexprice.Tests.RateLimiting;
 
-/// <summary>The key's rate-limit grain on a real silo, its clock a <c>FakeTimeProvider</c>.</summary>
+/// <summary>The rate-limit windows of an API key's grain on a real silo, its clock a <c>FakeTimeProvider</c>.</summary>
 [Collection(RateLimitClusterCollection.Name)]
 public sealed class RateLimitGrainTests(RateLimitClusterFixture cluster)
 {
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
 
-    private IRateLimitGrain NewKey() => cluster.Grains.GetGrain<IRateLimitGrain>($"key_{Guid.NewGuid():N}");
+    private TestKey NewKey()
+    {
+        var (tenant, key) = cluster.Store.CreateTenantAsync($"rate-{Guid.NewGuid():N}", CancellationToken.None).GetAwaiter().GetResult();
+        return new TestKey(cluster.Grains.GetGrain<IApiKeyGrain>(Ids.HashApiKey(key.RawKey)), cluster.Store, tenant.Id, key.Key.Id);
+    }
+
+    [Fact]
+    public async Task An_unknown_key_is_let_in_nowhere_and_spends_nothing()
+    {
+        var admission = await cluster.Grains.GetGrain<IApiKeyGrain>(Ids.HashApiKey($"sk_{Guid.NewGuid():N}")).Admit(RateLimitedRoute.Events);
+
+        Assert.Null(admission.Identity);
+        Assert.Null(admission.Decision);
+    }
 
     [Fact]
     public async Task Burst_up_to_the_limit_passes_then_the_next_is_refused()
@@ -161,6 +175,24 @@ public sealed class RateLimitGrainTests(RateLimitClusterFixture cluster)
         cluster.Clock.Advance(Minute);
         var raised = await key.TryAcquire(RateLimitedRoute.Events, 20);
         Assert.Equal(19, raised.Remaining);
+    }
+
+    /// <summary>A key with its own limit on both routes, set (and the grain told) whenever a test asks with another limit.</summary>
+    private sealed class TestKey(IApiKeyGrain grain, CatalogStore store, string tenantId, string keyId)
+    {
+        private int? _limit;
+
+        public async Task<RateLimitDecision> TryAcquire(RateLimitedRoute route, int limitPerMinute)
+        {
+            if (_limit != limitPerMinute)
+            {
+                await store.SetApiKeyRateLimitsAsync(tenantId, keyId, new RateLimitOverrides(limitPerMinute, limitPerMinute), CancellationToken.None);
+                await grain.Invalidate();
+                _limit = limitPerMinute;
+            }
+
+            return (await grain.Admit(route)).Decision!;
+        }
     }
 
     [Fact]

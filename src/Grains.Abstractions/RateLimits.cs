@@ -35,27 +35,3 @@ public sealed record RateLimitDecision(
     [property: Id(2)] int Remaining,
     [property: Id(3)] int Limit,
     [property: Id(4)] DateTimeOffset ResetAt);
-
-/// <summary>
-/// The request budget of one API key; key: the key's id (<c>key_…</c>), never the raw key. The one
-/// authority for that key, so a limit holds for the sum of the traffic of every API node.
-/// </summary>
-public interface IRateLimitGrain : IGrainWithStringKey
-{
-    /// <summary>
-    /// Takes one request from the route's budget when at most <paramref name="limitPerMinute"/> − 1
-    /// were accepted in the last 60 seconds; a refused request takes nothing. A changed limit applies
-    /// at once, to the requests already counted.
-    /// </summary>
-    Task<RateLimitDecision> TryAcquire(RateLimitedRoute route, int limitPerMinute);
-}
-
-/// <summary>
-/// Failed authentications from one client address; key: the address (<c>unknown</c> when the server
-/// does not know it). Keeps API keys from being guessed at full speed.
-/// </summary>
-public interface IAuthFailureGrain : IGrainWithStringKey
-{
-    /// <summary>Counts one failed authentication; refused (and not counted) when <paramref name="limitPerMinute"/> failed in the last 60 seconds.</summary>
-    Task<RateLimitDecision> RecordFailure(int limitPerMinute);
-}
