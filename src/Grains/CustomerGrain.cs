@@ -19,7 +19,7 @@ namespace Flexprice.Grains;
 /// </summary>
 public sealed class CustomerGrain(
     [PersistentState("usage", StorageNames.Checkpoints)] IPersistentState<CustomerUsageState> state,
-    EventLog log,
+    CustomerEventLog log,
     EventLogWriter writer,
     CatalogStore catalog,
     HotEventsBudget hotBudget,

@@ -147,7 +147,9 @@ public static class SiloHosting
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => FlexpriceDatabase.Create(sp.GetRequiredService<IConfiguration>().PostgresConnectionString()));
-        services.TryAddSingleton<EventLog>();
+        services.TryAddSingleton<EventLogAppender>();
+        services.TryAddSingleton<CustomerEventLog>();
+        services.TryAddSingleton<EventQueries>();
         services.TryAddSingleton<EventLogWriter>();
         services.AddOptions<EventLogWriterOptions>().BindConfiguration("EventLogWriter");
         services.TryAddSingleton<CatalogStore>();

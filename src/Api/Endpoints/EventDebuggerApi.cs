@@ -42,7 +42,7 @@ public static class EventDebuggerApi
 
     private static async Task<IResult> List(
         HttpContext http,
-        EventLog log,
+        EventQueries log,
         [FromQuery(Name = "external_customer_id")] string? externalCustomerId,
         [FromQuery(Name = "event_name")] string? eventName,
         [FromQuery(Name = "event_id")] string? eventId,
@@ -101,7 +101,7 @@ public static class EventDebuggerApi
 
     private static async Task<IResult> Lookup(
         HttpContext http,
-        EventLog log,
+        EventQueries log,
         IGrainFactory grains,
         [FromQuery(Name = "id")] string? id,
         [FromQuery(Name = "external_customer_id")] string? externalCustomerId)

@@ -13,7 +13,7 @@ namespace Flexprice.Api.Usage;
 /// over the same events, so the source never changes the answer; read-your-writes holds on both because an event
 /// is in the grain's memory and committed to the log before its 202 is written.
 /// </summary>
-public sealed class UsageQueryService(GrainRefs grains, EventLog log, UsageMetrics metrics)
+public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageMetrics metrics)
 {
     public const string FromMemory = "memory";
     public const string FromLog = "log";

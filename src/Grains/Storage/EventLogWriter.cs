@@ -28,7 +28,7 @@ public sealed class EventLogWriterOptions
 
 /// <summary>
 /// Group commit: one writer per silo coalesces the appends of many customer grains into one
-/// statement and one transaction per flush (<see cref="EventLog.AppendBatchAsync"/>), so the cost of
+/// statement and one transaction per flush (<see cref="EventLogAppender.AppendBatchAsync"/>), so the cost of
 /// a round trip and of a commit (the WAL flush) is shared by every grain waiting in that flush.
 /// There is no timer: a flush starts as soon as something waits and no flush runs (or many appends
 /// wait and a second flush slot is free), and what arrives while a flush is in flight waits for the
@@ -57,7 +57,7 @@ public sealed class EventLogWriter : IAsyncDisposable
     private static readonly Counter<long> FlushFailures = Meter.CreateCounter<long>("flexprice.eventlog.flush.failures", "{flush}", "Flushes (or parts of one) that failed: a transient fault fails all of their appends, refused data only its own append");
     private static readonly Counter<long> FlushSplits = Meter.CreateCounter<long>("flexprice.eventlog.flush.splits", "{split}", "Failed flushes written again in halves to isolate the appends that fail");
 
-    private readonly EventLog _log;
+    private readonly EventLogAppender _log;
     private readonly TimeProvider _time;
     private readonly ILogger<EventLogWriter> _logger;
     private readonly EventLogWriterOptions _options;
@@ -71,7 +71,7 @@ public sealed class EventLogWriter : IAsyncDisposable
     private List<Pending> _deferred = [];
     private int _queued;
 
-    public EventLogWriter(EventLog log, TimeProvider time, IOptions<EventLogWriterOptions> options, ILogger<EventLogWriter> logger)
+    public EventLogWriter(EventLogAppender log, TimeProvider time, IOptions<EventLogWriterOptions> options, ILogger<EventLogWriter> logger)
     {
         _log = log;
         _time = time;

@@ -20,12 +20,12 @@ public sealed class EventLogWriterTests : IAsyncLifetime
 
     private readonly string _tenant = "tenant_" + Guid.NewGuid().ToString("N");
     private FlexpriceDatabase _database = null!;
-    private EventLog _log = null!;
+    private EventLogAppender _log = null!;
 
     public async Task InitializeAsync()
     {
         _database = FlexpriceDatabase.Create(await TestDatabase.ReadyAsync());
-        _log = new EventLog(_database);
+        _log = new EventLogAppender(_database);
     }
 
     public async Task DisposeAsync() => await _database.DisposeAsync();
@@ -227,7 +227,7 @@ public sealed class EventLogWriterTests : IAsyncLifetime
     {
         var builder = new NpgsqlConnectionStringBuilder(await TestDatabase.ReadyAsync()) { Port = 1, Timeout = 2 };
         await using var database = FlexpriceDatabase.Create(builder.ConnectionString);
-        await using var writer = new EventLogWriter(new EventLog(database), TimeProvider.System, Options.Create(new EventLogWriterOptions()), NullLogger<EventLogWriter>.Instance);
+        await using var writer = new EventLogWriter(new EventLogAppender(database), TimeProvider.System, Options.Create(new EventLogWriterOptions()), NullLogger<EventLogWriter>.Instance);
 
         await Assert.ThrowsAnyAsync<Exception>(() => writer.AppendAsync(Request("c", 0, [Event("e", "{}")])));
     }

@@ -1,0 +1,17 @@
+namespace Flexprice.Grains.Storage;
+
+/// <summary>One customer's part of a group-committed append: its distinct new-looking events, to be logged right after position <see cref="AfterSeq"/>.</summary>
+public sealed record AppendRequest(string TenantId, string ExternalCustomerId, string CustomerId, IReadOnlyList<IngestEvent> Events, long AfterSeq);
+
+/// <summary>
+/// What an append found: the ids it inserted with the log positions they got, the stored
+/// fingerprints of ids that already existed, and the greatest log position among those (0 when
+/// none). <see cref="Collided"/>: nothing was inserted because another writer holds positions after
+/// the request's, or raced on one of its ids; the caller must catch up from the log and decide again.
+/// <see cref="Refused"/>: PostgreSQL refused the request's values (a gap in validation at the door):
+/// nothing was stored, and the words say why, for a 400.
+/// </summary>
+public sealed record AppendResult(Dictionary<string, long> Inserted, Dictionary<string, byte[]> Existing, long LastExistingSeq, bool Collided = false, string? Refused = null)
+{
+    public static AppendResult Refusal(string reason) => new([], [], 0, Refused: reason);
+}

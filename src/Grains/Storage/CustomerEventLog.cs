@@ -1,0 +1,77 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Flexprice.Grains.Storage;
+
+/// <summary>One customer's event log as its grain reads it: ids already stored, the log after a position (replay), recent events.</summary>
+public sealed class CustomerEventLog(FlexpriceDatabase database)
+{
+    /// <summary>The stored fingerprints of those of <paramref name="eventIds"/> already in the customer's log.</summary>
+    public async Task<Dictionary<string, byte[]>> FindAsync(
+        string tenantId, string externalCustomerId, IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand(
+            "SELECT event_id, fingerprint FROM events WHERE tenant_id = @tenant AND external_customer_id = @customer AND event_id = ANY(@ids)");
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. eventIds] });
+        var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            found[reader.GetString(0)] = reader.GetFieldValue<byte[]>(1);
+        }
+
+        return found;
+    }
+
+    /// <summary>The customer's log after position <paramref name="afterSeq"/>, in log order.</summary>
+    public async IAsyncEnumerable<LoggedEvent> ReadAsync(
+        string tenantId, string externalCustomerId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            SELECT customer_seq, event_id, event_name, event_time, properties::text, fingerprint FROM events
+            WHERE tenant_id = @tenant AND external_customer_id = @customer AND customer_seq > @after
+            ORDER BY customer_seq
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));
+        command.Parameters.Add(new NpgsqlParameter<long>("after", afterSeq));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new LoggedEvent(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetFieldValue<DateTime>(3),
+                reader.GetString(4),
+                reader.GetFieldValue<byte[]>(5));
+        }
+    }
+
+    /// <summary>The customer's events (any name) with a timestamp at or after <paramref name="from"/>.</summary>
+    public async IAsyncEnumerable<LoggedEvent> ReadSinceAsync(
+        string tenantId, string externalCustomerId, DateTime from, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            SELECT customer_seq, event_id, event_name, event_time, properties::text, fingerprint FROM events
+            WHERE tenant_id = @tenant AND external_customer_id = @customer AND event_time >= @from
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("from", NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(from, DateTimeKind.Utc) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new LoggedEvent(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                DateTime.SpecifyKind(reader.GetFieldValue<DateTime>(3), DateTimeKind.Utc),
+                reader.GetString(4),
+                reader.GetFieldValue<byte[]>(5));
+        }
+    }
+}

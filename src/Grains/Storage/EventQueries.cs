@@ -1,0 +1,148 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Flexprice.Grains.Storage;
+
+/// <summary>The event log as the API reads it: events for usage computed from the log, the event debugger's listing and lookup.</summary>
+public sealed class EventQueries(FlexpriceDatabase database)
+{
+    /// <summary>
+    /// The events named <paramref name="eventName"/> with a timestamp in [<paramref name="start"/>, <paramref name="end"/>),
+    /// of one customer, or of every customer of the tenant when <paramref name="externalCustomerId"/> is null.
+    /// Order: the customer's log position; tenant-wide, the rank by (ingested_at, customer, position).
+    /// </summary>
+    public async Task<List<UsageRow>> ReadUsageAsync(
+        string tenantId, string? externalCustomerId, string eventName, DateTime start, DateTime end, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand(externalCustomerId is null
+            ? """
+              SELECT event_time, row_number() OVER (ORDER BY ingested_at, external_customer_id, customer_seq), properties::text FROM events
+              WHERE tenant_id = @tenant AND event_name = @name AND event_time >= @start AND event_time < @end
+              """
+            : """
+              SELECT event_time, customer_seq, properties::text FROM events
+              WHERE tenant_id = @tenant AND external_customer_id = @customer AND event_name = @name AND event_time >= @start AND event_time < @end
+              """);
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId ?? ""));
+        command.Parameters.Add(new NpgsqlParameter<string>("name", eventName));
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("start", NpgsqlDbType.TimestampTz) { TypedValue = start });
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("end", NpgsqlDbType.TimestampTz) { TypedValue = end });
+        var rows = new List<UsageRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new UsageRow(reader.GetFieldValue<DateTime>(0), reader.GetInt64(1), reader.GetString(2)));
+        }
+
+        return rows;
+    }
+
+    private const string StoredColumns = "external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties::text, ingested_at";
+
+    /// <summary>
+    /// The tenant's events matching <paramref name="filter"/>, newest first by (timestamp, event id, customer), at most
+    /// <paramref name="limit"/>. With <see cref="EventListFilter.After"/> the page is the events just newer than it (still returned newest first).
+    /// </summary>
+    public async Task<List<StoredEvent>> ListAsync(string tenantId, EventListFilter filter, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand();
+        var where = Where(command, tenantId, filter);
+        var key = filter.Before ?? filter.After;
+        if (key is not null)
+        {
+            where.Add(filter.Before is not null
+                ? "(event_time, event_id, external_customer_id) < (@key_time, @key_id, @key_customer)"
+                : "(event_time, event_id, external_customer_id) > (@key_time, @key_id, @key_customer)");
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("key_time", NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(key.Timestamp, DateTimeKind.Utc) });
+            command.Parameters.Add(new NpgsqlParameter<string>("key_id", key.EventId));
+            command.Parameters.Add(new NpgsqlParameter<string>("key_customer", key.ExternalCustomerId));
+        }
+
+        var order = filter.After is not null && filter.Before is null ? "ASC" : "DESC";
+        command.CommandText = $"""
+            SELECT {StoredColumns} FROM events WHERE {string.Join(" AND ", where)}
+            ORDER BY event_time {order}, event_id {order}, external_customer_id {order} LIMIT @limit
+            """;
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        var events = await ReadStoredAsync(command, cancellationToken);
+        if (order == "ASC")
+        {
+            events.Reverse();
+        }
+
+        return events;
+    }
+
+    /// <summary>How many of the tenant's events match <paramref name="filter"/>'s criteria (its keyset positions aside).</summary>
+    public async Task<long> CountAsync(string tenantId, EventListFilter filter, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand();
+        var where = Where(command, tenantId, filter);
+        command.CommandText = $"SELECT count(*) FROM events WHERE {string.Join(" AND ", where)}";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static List<string> Where(NpgsqlCommand command, string tenantId, EventListFilter filter)
+    {
+        var where = new List<string> { "tenant_id = @tenant" };
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        void Text(string column, string name, string? value)
+        {
+            if (value is not null)
+            {
+                where.Add($"{column} = @{name}");
+                command.Parameters.Add(new NpgsqlParameter<string>(name, value));
+            }
+        }
+
+        void Time(string condition, string name, DateTime? value)
+        {
+            if (value is { } time)
+            {
+                where.Add(condition);
+                command.Parameters.Add(new NpgsqlParameter<DateTime>(name, NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(time, DateTimeKind.Utc) });
+            }
+        }
+
+        Text("external_customer_id", "customer", filter.ExternalCustomerId);
+        Text("event_name", "name", filter.EventName);
+        Text("event_id", "event_id", filter.EventId);
+        Text("source", "source", filter.Source);
+        Time("event_time >= @start", "start", filter.Start);
+        Time("event_time < @end", "end", filter.End);
+        return where;
+    }
+
+    /// <summary>The tenant's events with this id (one per customer that used it), or only the given customer's.</summary>
+    public async Task<List<StoredEvent>> LookupAsync(string tenantId, string eventId, string? externalCustomerId, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand(
+            $"SELECT {StoredColumns} FROM events WHERE tenant_id = @tenant AND event_id = @id AND (@customer::text IS NULL OR external_customer_id = @customer) ORDER BY external_customer_id LIMIT 20");
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        command.Parameters.Add(new NpgsqlParameter<string>("id", eventId));
+        command.Parameters.Add(new NpgsqlParameter("customer", NpgsqlDbType.Text) { Value = (object?)externalCustomerId ?? DBNull.Value });
+        return await ReadStoredAsync(command, cancellationToken);
+    }
+
+    private static async Task<List<StoredEvent>> ReadStoredAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var events = new List<StoredEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new StoredEvent(
+                reader.GetString(0),
+                reader.GetInt64(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                DateTime.SpecifyKind(reader.GetFieldValue<DateTime>(6), DateTimeKind.Utc),
+                reader.GetString(7),
+                DateTime.SpecifyKind(reader.GetFieldValue<DateTime>(8), DateTimeKind.Utc)));
+        }
+
+        return events;
+    }
+}
