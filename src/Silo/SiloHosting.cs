@@ -77,6 +77,8 @@ public static class SiloHosting
         // Registered before the silo so that it starts first: the providers read their queries at start.
         builder.Services.AddHostedService<DatabaseStartup>();
         builder.Services.AddFlexpriceGrainServices();
+        // Partitions made ahead, and retention (Retention:*), on every silo.
+        builder.Services.AddHostedService<Maintenance.EventLogMaintenanceService>();
 
         // Every setting is read when the container resolves it, not now, so that hosts that add
         // configuration late (tests, WebApplicationFactory) are honoured.
@@ -147,6 +149,9 @@ public static class SiloHosting
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => FlexpriceDatabase.Create(sp.GetRequiredService<IConfiguration>().PostgresConnectionString()));
+        services.TryAddSingleton<EventLogPartitions>();
+        services.TryAddSingleton<EventLogMaintenance>();
+        services.AddOptions<EventLogRetentionOptions>().BindConfiguration("Retention");
         services.TryAddSingleton<EventLogAppender>();
         services.TryAddSingleton<CustomerEventLog>();
         services.TryAddSingleton<EventQueries>();

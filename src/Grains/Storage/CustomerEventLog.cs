@@ -7,12 +7,19 @@ namespace Flexprice.Grains.Storage;
 /// <summary>One customer's event log as its grain reads it: ids already stored, the log after a position (replay), recent events.</summary>
 public sealed class CustomerEventLog(FlexpriceDatabase database)
 {
+    // A logged event and its fingerprint, which event_ids holds (one probe of its primary key per row:
+    // replays are rare next to appends, which write the fingerprint once instead of twice).
+    private const string Columns = """
+        e.customer_seq, e.event_id, e.event_name, e.event_time, e.properties::text,
+        (SELECT k.fingerprint FROM event_ids k WHERE k.tenant_id = e.tenant_id AND k.event_id = e.event_id AND k.external_customer_id = e.external_customer_id)
+        """;
+
     /// <summary>The stored fingerprints of those of <paramref name="eventIds"/> already in the customer's log.</summary>
     public async Task<Dictionary<string, byte[]>> FindAsync(
         string tenantId, string externalCustomerId, IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand(
-            "SELECT event_id, fingerprint FROM events WHERE tenant_id = @tenant AND external_customer_id = @customer AND event_id = ANY(@ids)");
+            "SELECT event_id, fingerprint FROM event_ids WHERE tenant_id = @tenant AND external_customer_id = @customer AND event_id = ANY(@ids)");
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
         command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));
         command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. eventIds] });
@@ -30,10 +37,10 @@ public sealed class CustomerEventLog(FlexpriceDatabase database)
     public async IAsyncEnumerable<LoggedEvent> ReadAsync(
         string tenantId, string externalCustomerId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var command = database.DataSource.CreateCommand("""
-            SELECT customer_seq, event_id, event_name, event_time, properties::text, fingerprint FROM events
-            WHERE tenant_id = @tenant AND external_customer_id = @customer AND customer_seq > @after
-            ORDER BY customer_seq
+        await using var command = database.DataSource.CreateCommand($"""
+            SELECT {Columns} FROM events e
+            WHERE e.tenant_id = @tenant AND e.external_customer_id = @customer AND e.customer_seq > @after
+            ORDER BY e.customer_seq
             """);
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
         command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));
@@ -55,9 +62,9 @@ public sealed class CustomerEventLog(FlexpriceDatabase database)
     public async IAsyncEnumerable<LoggedEvent> ReadSinceAsync(
         string tenantId, string externalCustomerId, DateTime from, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var command = database.DataSource.CreateCommand("""
-            SELECT customer_seq, event_id, event_name, event_time, properties::text, fingerprint FROM events
-            WHERE tenant_id = @tenant AND external_customer_id = @customer AND event_time >= @from
+        await using var command = database.DataSource.CreateCommand($"""
+            SELECT {Columns} FROM events e
+            WHERE e.tenant_id = @tenant AND e.external_customer_id = @customer AND e.event_time >= @from
             """);
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
         command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));

@@ -1,94 +1,117 @@
 using Flexprice.Grains.Ingestion;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Flexprice.Grains.Storage;
 
 /// <summary>
-/// Appends to the event log (table <c>events</c>), the truth that grain state is a projection of, for the silo's
-/// group-commit writer (<see cref="EventLogWriter"/>). Its unique key (tenant, external customer id, event id) is the
-/// idempotency key, so the database has the last word on duplicates; its primary key (tenant, external customer id,
-/// customer_seq) orders each customer's log.
+/// Appends to the event log, the truth that grain state is a projection of, for the silo's group-commit writer
+/// (<see cref="EventLogWriter"/>): rows into <c>events</c> (partitioned by event time), their idempotency keys into
+/// <c>event_ids</c>, whose primary key (tenant, event id, external customer id) gives the database the last word on
+/// duplicates, and each customer's new last position into <c>event_log_heads</c>, which orders each customer's log.
 /// </summary>
-public sealed class EventLogAppender(FlexpriceDatabase database)
+public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartitions partitions, IOptions<EventLogRetentionOptions> retention)
 {
     // Many customers' appends in one statement (group commit; see EventLogWriter), each customer's
-    // part (a "group") decided on its own, so one group's problem never fails or alters another's:
+    // part (a "group") decided on its own, so one group's problem never fails or alters another's.
     //
-    // - existing: the stored rows of the groups' ids (the idempotency key index).
-    // - A group with any id stored under a different fingerprint inserts nothing (the batch is
-    //   all-or-nothing per customer); its stored ids are reported so the grain answers 409.
-    // - The other groups insert their rows that are not stored yet, at the positions right after
-    //   their writer's, with no gaps, so every position up to a writer's last is filled and a
-    //   writer that is behind can only collide, never slip an event in behind another's.
-    // - ON CONFLICT DO NOTHING (any unique key) instead of an error: another writer's rows at the
-    //   same positions (a second activation that wrote after this writer's position: positions are
-    //   dense, so it holds the very next one) or with the same ids, committed or in flight, skip
-    //   just those rows instead of failing every group of the statement. Such a group inserted
-    //   fewer rows than it asked for; AppendBatchAsync deletes them again, in the same
-    //   transaction, and reports the group as collided, so the grain catches up and retries. So
-    //   each group's result is all of its new rows or none, and no position is probed beforehand:
-    //   the primary key is the probe.
+    // - Positions: a group's rows take the positions right after its writer's (after_seq), with no
+    //   gaps, and only if the customer's head is still at after_seq: the head moves from after_seq to
+    //   the group's last position in the same statement (event_log_heads_advance, the compare-and-
+    //   set). A writer that is behind (another activation wrote since) finds the head moved and
+    //   stores nothing; a writer racing on the same head waits for the other's commit and then finds
+    //   it moved. Such a group is reported as collided and the grain catches up and retries. A group
+    //   is all of its new rows or none, and no row is ever taken back. Heads are taken in key order,
+    //   so two flushes that share customers (two activations, while membership settles) do not
+    //   deadlock over them.
+    // - Every read of a table probes a primary key (event_log_heads_advance and event_ids_find are
+    //   planned with sequential scans and hash joins off): a prepared plan made while the tables
+    //   were empty stays right when they are large, so a new database appends at full speed from
+    //   its first flush (a plan that scanned the log per id stalled appends for a minute, until the
+    //   first ANALYZE).
     //
-    // - Only client-named ids are looked up: a server-made id is new by construction (and were one
-    //   ever stored, ON CONFLICT would skip it and the group would report a collision, not a count).
-    //
-    // Result rows: kind 0 = inserted (id, position), 1 = already stored (id, fingerprint,
-    // position).
-    private const string AppendBatchSql = """
+    // The statement for flushes whose ids are all server-made (new by construction, nothing to look
+    // up): every row's position is known beforehand (its writer's position plus its rank in the
+    // group), so rows go in as they are, if their group's head moved. Result: the groups whose head moved.
+    private const string AppendUnnamedSql = """
         WITH g AS (
-            SELECT * FROM unnest(@g_tenants, @g_customers, @g_customer_ids, @g_afters) WITH ORDINALITY
-                AS g(tenant_id, external_customer_id, customer_id, after_seq, grp)
+            SELECT * FROM unnest(@g_tenants, @g_customers, @g_afters, @g_lasts) WITH ORDINALITY
+                AS g(tenant_id, external_customer_id, after_seq, last_seq, grp)
+        ), advanced AS (
+            SELECT * FROM event_log_heads_advance(@g_tenants, @g_customers, @g_afters, @g_lasts)
+        ), ok AS (
+            SELECT g.grp, g.tenant_id, g.external_customer_id FROM g
+            JOIN advanced a ON a.moved_tenant_id = g.tenant_id AND a.moved_customer_id = g.external_customer_id
+        ), r AS (
+            SELECT ok.tenant_id, ok.external_customer_id, u.*
+            FROM unnest(@groups, @seqs, @ids, @names, @sources, @times, @properties, @fingerprints)
+                AS u(grp, customer_seq, event_id, event_name, source, event_time, properties, fingerprint)
+            JOIN ok ON ok.grp = u.grp
+        ), ids AS (
+            INSERT INTO event_ids (tenant_id, event_id, external_customer_id, customer_seq, event_time, fingerprint)
+            SELECT tenant_id, event_id, external_customer_id, customer_seq, event_time, fingerprint FROM r
+        ), logged AS (
+            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, source, event_time, properties, ingested_at)
+            SELECT tenant_id, external_customer_id, customer_seq, event_id, event_name, source, event_time, properties::json, @now FROM r
+        )
+        SELECT grp FROM ok
+        """;
+
+    // The statement when some ids are client-named (or derived from an Idempotency-Key): those are
+    // looked up first (event_ids_find), and
+    // - a group with any id stored under a different fingerprint inserts nothing (the batch is
+    //   all-or-nothing per customer); its stored ids are reported so the grain answers 409;
+    // - the other groups insert their rows that are not stored yet, numbered after their writer's
+    //   position with no gaps, under the heads' compare-and-set as above.
+    // Server-made ids are not looked up (new by construction; were one ever stored, event_ids'
+    // primary key would refuse the statement).
+    //
+    // Result rows: kind 0 = inserted (id, position), 1 = already stored (id, fingerprint, position).
+    private const string AppendNamedSql = """
+        WITH g AS (
+            SELECT * FROM unnest(@g_tenants, @g_customers, @g_afters) WITH ORDINALITY
+                AS g(tenant_id, external_customer_id, after_seq, grp)
         ), i AS (
-            SELECT * FROM unnest(@groups, @ids, @named, @names, @times, @sources, @properties, @fingerprints) WITH ORDINALITY
-                AS i(grp, event_id, named, event_name, event_time, source, properties, fingerprint, ord)
+            SELECT * FROM unnest(@groups, @ids, @names, @sources, @times, @properties, @fingerprints) WITH ORDINALITY
+                AS i(grp, event_id, event_name, source, event_time, properties, fingerprint, ord)
         ), existing AS (
-            SELECT i.grp, e.event_id, e.fingerprint, e.customer_seq, e.fingerprint <> i.fingerprint AS differs
-            FROM i
-            JOIN g ON g.grp = i.grp
-            JOIN events e ON e.tenant_id = g.tenant_id AND e.external_customer_id = g.external_customer_id AND e.event_id = i.event_id
-            WHERE i.named
+            SELECT i.grp, i.event_id, f.fingerprint, f.customer_seq, f.fingerprint <> i.fingerprint AS differs
+            FROM event_ids_find(@r_tenants, @r_customers, @lookup_ids) f
+            JOIN i ON i.ord = f.ord
         ), fresh AS (
-            SELECT i.*, g.tenant_id, g.external_customer_id, g.customer_id,
+            SELECT i.*, g.tenant_id, g.external_customer_id,
                    g.after_seq + row_number() OVER (PARTITION BY i.grp ORDER BY i.ord) AS customer_seq
             FROM i
             JOIN g ON g.grp = i.grp
             WHERE NOT EXISTS (SELECT 1 FROM existing x WHERE x.grp = i.grp AND (x.differs OR x.event_id = i.event_id))
-        ), inserted AS (
-            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id,
-                                source, event_time, properties, fingerprint, ingested_at)
-            SELECT f.tenant_id, f.external_customer_id, f.customer_seq, f.event_id, f.event_name, f.customer_id,
-                   f.source, f.event_time, f.properties::json, f.fingerprint, @now
-            FROM fresh f
-            ON CONFLICT DO NOTHING
-            RETURNING tenant_id, external_customer_id, event_id, customer_seq
+        ), counted AS (
+            SELECT tenant_id, external_customer_id, min(customer_seq) - 1 AS after_seq, max(customer_seq) AS last_seq FROM fresh
+            GROUP BY tenant_id, external_customer_id
+        ), advanced AS (
+            SELECT * FROM event_log_heads_advance(
+                ARRAY(SELECT tenant_id FROM counted), ARRAY(SELECT external_customer_id FROM counted),
+                ARRAY(SELECT after_seq FROM counted), ARRAY(SELECT last_seq FROM counted))
+        ), r AS (
+            SELECT f.* FROM fresh f
+            JOIN advanced a ON a.moved_tenant_id = f.tenant_id AND a.moved_customer_id = f.external_customer_id
+        ), ids AS (
+            INSERT INTO event_ids (tenant_id, event_id, external_customer_id, customer_seq, event_time, fingerprint)
+            SELECT tenant_id, event_id, external_customer_id, customer_seq, event_time, fingerprint FROM r
+        ), logged AS (
+            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, source, event_time, properties, ingested_at)
+            SELECT tenant_id, external_customer_id, customer_seq, event_id, event_name, source, event_time, properties::json, @now FROM r
         )
-        SELECT 0, g.grp, r.event_id, NULL::bytea, r.customer_seq
-        FROM inserted r JOIN g ON g.tenant_id = r.tenant_id AND g.external_customer_id = r.external_customer_id
+        SELECT 0, r.grp, r.event_id, NULL::bytea, r.customer_seq FROM r
         UNION ALL
         SELECT 1, x.grp, x.event_id, x.fingerprint, x.customer_seq FROM existing x
         """;
 
-    // The same append when no row names its id (every id server-made, so none can be stored yet):
-    // each row's position is known before the statement (the writer's position plus its rank in
-    // the group), so the rows go straight into the table, as the raw-ingest baseline writes them.
-    // A row skipped by ON CONFLICT still marks its group as collided (see AppendBatchAsync).
-    private const string AppendUnnamedSql = """
-        INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id,
-                            source, event_time, properties, fingerprint, ingested_at)
-        SELECT u.tenant_id, u.external_customer_id, u.customer_seq, u.event_id, u.event_name, u.customer_id,
-               u.source, u.event_time, u.properties::json, u.fingerprint, @now
-        FROM unnest(@r_tenants, @r_customers, @r_seqs, @ids, @names, @r_customer_ids, @sources, @times, @properties, @fingerprints)
-            AS u(tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties, fingerprint)
-        ON CONFLICT DO NOTHING
-        RETURNING event_id, customer_seq
-        """;
-
-    private const string DeleteSql = """
-        DELETE FROM events e
-        USING unnest(@tenants, @customers, @seqs) AS d(tenant_id, external_customer_id, customer_seq)
-        WHERE e.tenant_id = d.tenant_id AND e.external_customer_id = d.external_customer_id AND e.customer_seq = d.customer_seq
-        """;
+    /// <summary>An appender with the default retention (keep forever), for tests and tools.</summary>
+    public EventLogAppender(FlexpriceDatabase database)
+        : this(database, new EventLogPartitions(database), Options.Create(new EventLogRetentionOptions()))
+    {
+    }
 
     /// <summary>
     /// Appends the events of one customer (distinct ids) after log position <paramref name="afterSeq"/>:
@@ -101,18 +124,16 @@ public sealed class EventLogAppender(FlexpriceDatabase database)
     /// <summary>
     /// Appends the events of several customers (at most one request per customer) in one statement
     /// and one transaction, and answers per request. Committed when this returns; throws (having
-    /// committed nothing) when the database fails.
+    /// committed nothing) when the database fails. A request with an event older than retention
+    /// keeps (<see cref="EventLogRetentionOptions.AcceptedFrom"/>) is refused whole.
     /// </summary>
     public async Task<AppendResult[]> AppendBatchAsync(IReadOnlyList<AppendRequest> requests, DateTime now, CancellationToken cancellationToken)
     {
-        var groupCount = requests.Count;
-        var tenants = new string[groupCount];
-        var customers = new string[groupCount];
-        var customerIds = new string[groupCount];
-        var afters = new long[groupCount];
-        var rowCount = 0;
+        var results = new AppendResult?[requests.Count];
         var keys = new HashSet<(string, string)>();
-        for (var g = 0; g < groupCount; g++)
+        var acceptedFrom = retention.Value.AcceptedFrom(now);
+        var writing = new List<int>(requests.Count);
+        for (var g = 0; g < requests.Count; g++)
         {
             var request = requests[g];
             if (!keys.Add((request.TenantId, request.ExternalCustomerId)))
@@ -120,21 +141,67 @@ public sealed class EventLogAppender(FlexpriceDatabase database)
                 throw new ArgumentException($"Two requests for customer {request.TenantId}/{request.ExternalCustomerId} in one batch", nameof(requests));
             }
 
+            if (acceptedFrom is { } from && request.Events.Any(e => e.Timestamp < from))
+            {
+                results[g] = AppendResult.Refusal(
+                    $"timestamp before {from:yyyy-MM-dd'T'HH:mm:ss'Z'}: events older than the retention period ({retention.Value.Days} days, less the day its oldest partition has left) are not kept");
+                continue;
+            }
+
+            writing.Add(g);
+        }
+
+        if (writing.Count > 0)
+        {
+            var written = await WriteWithPartitionsAsync([.. writing.Select(g => requests[g])], now, cancellationToken);
+            for (var k = 0; k < writing.Count; k++)
+            {
+                results[writing[k]] = written[k];
+            }
+        }
+
+        return [.. results.Select(r => r!)];
+    }
+
+    private async Task<AppendResult[]> WriteWithPartitionsAsync(AppendRequest[] requests, DateTime now, CancellationToken cancellationToken)
+    {
+        await partitions.EnsureAsync(requests.SelectMany(r => r.Events).Select(e => e.Timestamp).Order(), cancellationToken);
+        try
+        {
+            return await WriteAsync(requests, now, cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.CheckViolation && ex.MessageText.StartsWith("no partition of relation", StringComparison.Ordinal))
+        {
+            // A partition this silo knew of was dropped meanwhile (retention, run by another silo): look again, once.
+            partitions.Invalidate();
+            await partitions.EnsureAsync(requests.SelectMany(r => r.Events).Select(e => e.Timestamp).Order(), cancellationToken);
+            return await WriteAsync(requests, now, cancellationToken);
+        }
+    }
+
+    private async Task<AppendResult[]> WriteAsync(AppendRequest[] requests, DateTime now, CancellationToken cancellationToken)
+    {
+        var groupCount = requests.Length;
+        var tenants = new string[groupCount];
+        var customers = new string[groupCount];
+        var afters = new long[groupCount];
+        var lasts = new long[groupCount];
+        var rowCount = 0;
+        var anyNamed = false;
+        for (var g = 0; g < groupCount; g++)
+        {
+            var request = requests[g];
             tenants[g] = request.TenantId;
             customers[g] = request.ExternalCustomerId;
-            customerIds[g] = request.CustomerId;
             afters[g] = request.AfterSeq;
+            lasts[g] = request.AfterSeq + request.Events.Count;
             rowCount += request.Events.Count;
+            anyNamed |= request.Events.Any(e => e.EventIdGiven);
         }
 
         var groups = new int[rowCount];
-        var rowTenants = new string[rowCount];
-        var rowCustomers = new string[rowCount];
-        var rowCustomerIds = new string[rowCount];
-        var rowSeqs = new long[rowCount];
-        var anyNamed = false;
+        var seqs = new long[rowCount];
         var ids = new string[rowCount];
-        var named = new bool[rowCount];
         var names = new string[rowCount];
         var times = new DateTime[rowCount];
         var sources = new string?[rowCount];
@@ -147,13 +214,8 @@ public sealed class EventLogAppender(FlexpriceDatabase database)
             foreach (var e in requests[g].Events)
             {
                 groups[row] = g + 1;
-                rowTenants[row] = tenants[g];
-                rowCustomers[row] = customers[g];
-                rowCustomerIds[row] = customerIds[g];
-                rowSeqs[row] = afters[g] + ++rank;
-                anyNamed |= e.EventIdGiven;
+                seqs[row] = afters[g] + ++rank;
                 ids[row] = e.EventId;
-                named[row] = e.EventIdGiven;
                 names[row] = e.EventName;
                 times[row] = e.Timestamp;
                 sources[row] = e.Source;
@@ -175,123 +237,90 @@ public sealed class EventLogAppender(FlexpriceDatabase database)
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         // BEGIN goes out with the statement (no round trip of its own).
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Server-made ids are unique, so an id names its group (were one ever repeated, the general
-        // statement below sorts it out).
-        var groupOfId = anyNamed ? null : new Dictionary<string, int>(rowCount, StringComparer.Ordinal);
-        for (var r = 0; groupOfId is not null && r < rowCount; r++)
+        await using var command = new NpgsqlCommand(anyNamed ? AppendNamedSql : AppendUnnamedSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("g_tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = tenants });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("g_customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = customers });
+        command.Parameters.Add(new NpgsqlParameter<long[]>("g_afters", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = afters });
+        command.Parameters.Add(new NpgsqlParameter<int[]>("groups", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = groups });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = names });
+        command.Parameters.Add(new NpgsqlParameter<string?[]>("sources", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = sources });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]>("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = times });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("properties", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = properties });
+        command.Parameters.Add(new NpgsqlParameter<byte[][]>("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = fingerprints });
+        if (anyNamed)
         {
-            if (!groupOfId.TryAdd(ids[r], groups[r] - 1))
+            // The lookup's arrays, row by row; a server-made id is NULL there (never looked up, never found).
+            var rowTenants = new string[rowCount];
+            var rowCustomers = new string[rowCount];
+            var lookupIds = new string?[rowCount];
+            row = 0;
+            for (var g = 0; g < groupCount; g++)
             {
-                groupOfId = null;
+                foreach (var e in requests[g].Events)
+                {
+                    rowTenants[row] = tenants[g];
+                    rowCustomers[row] = customers[g];
+                    lookupIds[row] = e.EventIdGiven ? e.EventId : null;
+                    row++;
+                }
             }
-        }
 
-        // Both statements take the rows' own columns the same way; each adds how rows find their customer.
-        NpgsqlCommand Statement(string sql)
-        {
-            var command = new NpgsqlCommand(sql, connection, transaction);
-            command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = names });
-            command.Parameters.Add(new NpgsqlParameter<string?[]>("sources", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = sources });
-            command.Parameters.Add(new NpgsqlParameter<DateTime[]>("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = times });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("properties", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = properties });
-            command.Parameters.Add(new NpgsqlParameter<byte[][]>("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = fingerprints });
-            return command;
-        }
-
-        if (groupOfId is not null)
-        {
-            await using var command = Statement(AppendUnnamedSql);
             command.Parameters.Add(new NpgsqlParameter<string[]>("r_tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowTenants });
             command.Parameters.Add(new NpgsqlParameter<string[]>("r_customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowCustomers });
-            command.Parameters.Add(new NpgsqlParameter<long[]>("r_seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = rowSeqs });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("r_customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowCustomerIds });
-            await command.PrepareAsync(cancellationToken);
-
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var id = reader.GetString(0);
-                inserted[groupOfId[id]][id] = reader.GetInt64(1);
-            }
+            command.Parameters.Add(new NpgsqlParameter<string?[]>("lookup_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = lookupIds });
         }
         else
         {
-            await using var command = Statement(AppendBatchSql);
-            command.Parameters.Add(new NpgsqlParameter<string[]>("g_tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = tenants });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("g_customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = customers });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("g_customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = customerIds });
-            command.Parameters.Add(new NpgsqlParameter<long[]>("g_afters", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = afters });
-            command.Parameters.Add(new NpgsqlParameter<int[]>("groups", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = groups });
-            command.Parameters.Add(new NpgsqlParameter<bool[]>("named", NpgsqlDbType.Array | NpgsqlDbType.Boolean) { TypedValue = named });
-            // Prepared once per physical connection (Npgsql keeps it across pool checkouts): a
-            // flush of a few rows would otherwise spend most of its time planning this statement.
-            await command.PrepareAsync(cancellationToken);
+            command.Parameters.Add(new NpgsqlParameter<long[]>("g_lasts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = lasts });
+            command.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seqs });
+        }
 
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        // Prepared once per physical connection (Npgsql keeps it across pool checkouts): a flush of a
+        // few rows would otherwise spend most of its time planning this statement.
+        await command.PrepareAsync(cancellationToken);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var g = (int)reader.GetInt64(1) - 1;
+                if (!anyNamed)
+                {
+                    // The group's head moved: every row of it went in, at the positions computed above.
+                    var g = (int)reader.GetInt64(0) - 1;
+                    var rank = 0L;
+                    foreach (var e in requests[g].Events)
+                    {
+                        inserted[g][e.EventId] = afters[g] + ++rank;
+                    }
+
+                    continue;
+                }
+
+                var group = (int)reader.GetInt64(1) - 1;
                 if (reader.GetInt32(0) == 0)
                 {
-                    inserted[g][reader.GetString(2)] = reader.GetInt64(4);
+                    inserted[group][reader.GetString(2)] = reader.GetInt64(4);
                 }
                 else
                 {
-                    existing[g][reader.GetString(2)] = reader.GetFieldValue<byte[]>(3);
-                    lastExistingSeq[g] = Math.Max(lastExistingSeq[g], reader.GetInt64(4));
+                    existing[group][reader.GetString(2)] = reader.GetFieldValue<byte[]>(3);
+                    lastExistingSeq[group] = Math.Max(lastExistingSeq[group], reader.GetInt64(4));
                 }
             }
-        }
-
-        // A group that stored none of its ids under another fingerprint (no conflict) must have
-        // inserted every id not stored before. When it did not, another writer's rows took some of
-        // its positions (it is behind) or ids (a race): undo the part it inserted, so that the
-        // group stays all-or-nothing, and report a collision.
-        var collided = new bool[groupCount];
-        List<(string Tenant, string Customer, long Seq)>? undo = null;
-        for (var g = 0; g < groupCount; g++)
-        {
-            var request = requests[g];
-            var conflict = false;
-            foreach (var e in request.Events)
-            {
-                if (existing[g].TryGetValue(e.EventId, out var stored) && IdempotencyRule.Decide(stored, e.Fingerprint) == EventOutcome.Conflict)
-                {
-                    conflict = true;
-                    break;
-                }
-            }
-
-            var expected = conflict ? 0 : request.Events.Count - existing[g].Count;
-            if (inserted[g].Count != expected)
-            {
-                collided[g] = true;
-                foreach (var seq in inserted[g].Values)
-                {
-                    (undo ??= []).Add((request.TenantId, request.ExternalCustomerId, seq));
-                }
-
-                inserted[g].Clear();
-            }
-        }
-
-        if (undo is not null)
-        {
-            await using var delete = new NpgsqlCommand(DeleteSql, connection, transaction);
-            delete.Parameters.Add(new NpgsqlParameter<string[]>("tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. undo.Select(u => u.Tenant)] });
-            delete.Parameters.Add(new NpgsqlParameter<string[]>("customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. undo.Select(u => u.Customer)] });
-            delete.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. undo.Select(u => u.Seq)] });
-            await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
 
+        // A group that stored none of its ids under another fingerprint (no conflict) inserted every id
+        // not stored before, or (its head had moved: another writer logged after its position) none.
         var results = new AppendResult[groupCount];
         for (var g = 0; g < groupCount; g++)
         {
-            results[g] = new AppendResult(inserted[g], existing[g], lastExistingSeq[g], collided[g]);
+            var request = requests[g];
+            var conflict = request.Events.Any(e => existing[g].TryGetValue(e.EventId, out var stored) && IdempotencyRule.Decide(stored, e.Fingerprint) == EventOutcome.Conflict);
+            var expected = conflict ? 0 : request.Events.Count - existing[g].Count;
+            results[g] = new AppendResult(inserted[g], existing[g], lastExistingSeq[g], Collided: inserted[g].Count != expected);
         }
 
         return results;

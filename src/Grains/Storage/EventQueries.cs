@@ -38,7 +38,12 @@ public sealed class EventQueries(FlexpriceDatabase database)
         return rows;
     }
 
-    private const string StoredColumns = "external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties::text, ingested_at";
+    // The customer's own id is the customers table's (the log does not repeat it on every row).
+    private const string StoredColumns = """
+        e.external_customer_id, e.customer_seq, e.event_id, e.event_name,
+        (SELECT c.id FROM customers c WHERE c.tenant_id = e.tenant_id AND c.external_id = e.external_customer_id),
+        e.source, e.event_time, e.properties::text, e.ingested_at
+        """;
 
     /// <summary>
     /// The tenant's events matching <paramref name="filter"/>, newest first by (timestamp, event id, customer), at most
@@ -52,8 +57,8 @@ public sealed class EventQueries(FlexpriceDatabase database)
         if (key is not null)
         {
             where.Add(filter.Before is not null
-                ? "(event_time, event_id, external_customer_id) < (@key_time, @key_id, @key_customer)"
-                : "(event_time, event_id, external_customer_id) > (@key_time, @key_id, @key_customer)");
+                ? "(e.event_time, e.event_id, e.external_customer_id) < (@key_time, @key_id, @key_customer) AND e.event_time <= @key_time"
+                : "(e.event_time, e.event_id, e.external_customer_id) > (@key_time, @key_id, @key_customer) AND e.event_time >= @key_time");
             command.Parameters.Add(new NpgsqlParameter<DateTime>("key_time", NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(key.Timestamp, DateTimeKind.Utc) });
             command.Parameters.Add(new NpgsqlParameter<string>("key_id", key.EventId));
             command.Parameters.Add(new NpgsqlParameter<string>("key_customer", key.ExternalCustomerId));
@@ -61,8 +66,8 @@ public sealed class EventQueries(FlexpriceDatabase database)
 
         var order = filter.After is not null && filter.Before is null ? "ASC" : "DESC";
         command.CommandText = $"""
-            SELECT {StoredColumns} FROM events WHERE {string.Join(" AND ", where)}
-            ORDER BY event_time {order}, event_id {order}, external_customer_id {order} LIMIT @limit
+            SELECT {StoredColumns} FROM events e WHERE {string.Join(" AND ", where)}
+            ORDER BY e.event_time {order}, e.event_id {order}, e.external_customer_id {order} LIMIT @limit
             """;
         command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
         var events = await ReadStoredAsync(command, cancellationToken);
@@ -79,19 +84,19 @@ public sealed class EventQueries(FlexpriceDatabase database)
     {
         await using var command = database.DataSource.CreateCommand();
         var where = Where(command, tenantId, filter);
-        command.CommandText = $"SELECT count(*) FROM events WHERE {string.Join(" AND ", where)}";
+        command.CommandText = $"SELECT count(*) FROM events e WHERE {string.Join(" AND ", where)}";
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static List<string> Where(NpgsqlCommand command, string tenantId, EventListFilter filter)
     {
-        var where = new List<string> { "tenant_id = @tenant" };
+        var where = new List<string> { "e.tenant_id = @tenant" };
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
         void Text(string column, string name, string? value)
         {
             if (value is not null)
             {
-                where.Add($"{column} = @{name}");
+                where.Add($"e.{column} = @{name}");
                 command.Parameters.Add(new NpgsqlParameter<string>(name, value));
             }
         }
@@ -109,16 +114,29 @@ public sealed class EventQueries(FlexpriceDatabase database)
         Text("event_name", "name", filter.EventName);
         Text("event_id", "event_id", filter.EventId);
         Text("source", "source", filter.Source);
-        Time("event_time >= @start", "start", filter.Start);
-        Time("event_time < @end", "end", filter.End);
+        Time("e.event_time >= @start", "start", filter.Start);
+        Time("e.event_time < @end", "end", filter.End);
+        if (filter.EventId is not null)
+        {
+            // Found through event_ids (the log has no index by id): the customers and positions that hold it.
+            where.Add("(e.external_customer_id, e.customer_seq, e.event_time) IN (SELECT k.external_customer_id, k.customer_seq, k.event_time FROM event_ids k WHERE k.tenant_id = @tenant AND k.event_id = @event_id)");
+        }
         return where;
     }
 
     /// <summary>The tenant's events with this id (one per customer that used it), or only the given customer's.</summary>
     public async Task<List<StoredEvent>> LookupAsync(string tenantId, string eventId, string? externalCustomerId, CancellationToken cancellationToken)
     {
-        await using var command = database.DataSource.CreateCommand(
-            $"SELECT {StoredColumns} FROM events WHERE tenant_id = @tenant AND event_id = @id AND (@customer::text IS NULL OR external_customer_id = @customer) ORDER BY external_customer_id LIMIT 20");
+        // event_ids names the customers, positions and partitions (event times) that hold the id.
+        await using var command = database.DataSource.CreateCommand($"""
+            SELECT {StoredColumns}
+            FROM (SELECT k.external_customer_id, k.customer_seq, k.event_time FROM event_ids k
+                  WHERE k.tenant_id = @tenant AND k.event_id = @id AND (@customer::text IS NULL OR k.external_customer_id = @customer)
+                  ORDER BY k.external_customer_id LIMIT 20) k
+            CROSS JOIN LATERAL (SELECT * FROM events e
+                  WHERE e.tenant_id = @tenant AND e.external_customer_id = k.external_customer_id AND e.customer_seq = k.customer_seq AND e.event_time = k.event_time) e
+            ORDER BY e.external_customer_id
+            """);
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
         command.Parameters.Add(new NpgsqlParameter<string>("id", eventId));
         command.Parameters.Add(new NpgsqlParameter("customer", NpgsqlDbType.Text) { Value = (object?)externalCustomerId ?? DBNull.Value });

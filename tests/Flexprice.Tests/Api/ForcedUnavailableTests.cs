@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Flexprice.Grains;
 using Flexprice.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Npgsql;
@@ -111,26 +112,16 @@ public sealed class ForcedUnavailableTests(ForcedUnavailableTests.SlowCommitApi 
     }
 
     /// <summary>
-    /// Inserts, in a transaction left open, a row at the customer's next log position: the customer's next append
-    /// waits for it. Disposing rolls it back, and the waiting append goes through.
+    /// Inserts, in a transaction left open, a row at the customer's next log position (moving its head there): the
+    /// customer's next append waits for it. Disposing rolls it back, and the waiting append goes through.
     /// </summary>
     private static async Task<Hold> HoldNextPositionAsync(string tenantId, string customer, long after = 0)
     {
         var connection = new NpgsqlConnection(await TestDatabase.ReadyAsync());
         await connection.OpenAsync();
         var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand(
-            """
-            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties, fingerprint, ingested_at)
-            VALUES (@t, @c, @seq, @e, 'model.usage', NULL, NULL, now(), '{}', '\x00', now())
-            """,
-            connection,
-            transaction);
-        command.Parameters.AddWithValue("t", tenantId);
-        command.Parameters.AddWithValue("c", customer);
-        command.Parameters.AddWithValue("seq", after + 1);
-        command.Parameters.AddWithValue("e", $"held-{Guid.NewGuid():N}");
-        await command.ExecuteNonQueryAsync();
+        await LogRows.InsertAsync(connection, transaction, tenantId, customer, after + 1,
+            new IngestEvent($"held-{Guid.NewGuid():N}", "model.usage", new DateTime(2025, 8, 22, 7, 5, 49, DateTimeKind.Utc), null, "{}", [0], EventIdGiven: true));
         return new Hold(connection, transaction);
     }
 

@@ -192,23 +192,7 @@ public sealed class CustomerGrainDurabilityTests(ClusterFixture fixture)
         await other.OpenAsync();
         await using var otherTransaction = await other.BeginTransactionAsync();
         var foreign = Event("foreign", "api_call", """{"tokens": 100, "region": "us"}""");
-        await using (var insert = new NpgsqlCommand(
-            """
-            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties, fingerprint, ingested_at)
-            VALUES (@t, @c, 2, @e, @name, NULL, NULL, @time, @properties::json, @fingerprint, now())
-            """,
-            other,
-            otherTransaction))
-        {
-            insert.Parameters.AddWithValue("t", tenant.Id);
-            insert.Parameters.AddWithValue("c", customer);
-            insert.Parameters.AddWithValue("e", foreign.EventId);
-            insert.Parameters.AddWithValue("name", foreign.EventName);
-            insert.Parameters.AddWithValue("time", foreign.Timestamp);
-            insert.Parameters.AddWithValue("properties", foreign.PropertiesJson);
-            insert.Parameters.AddWithValue("fingerprint", foreign.Fingerprint);
-            await insert.ExecuteNonQueryAsync();
-        }
+        await LogRows.InsertAsync(other, otherTransaction, tenant.Id, customer, 2, foreign);
 
         var ingest = tenant.IngestAsync(customer, Event("e2", "api_call", """{"tokens": 2, "region": "eu"}"""));
         for (var i = 0; await TestDatabase.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE @pid = ANY(pg_blocking_pids(pid))", ("pid", other.ProcessID)) == 0; i++)

@@ -58,14 +58,7 @@ internal sealed class TestTenant(ClusterFixture fixture, string id)
             "SELECT customer_seq FROM events WHERE tenant_id = @t AND external_customer_id = @c AND event_id = @e", ("t", Id), ("c", customer), ("e", eventId));
 
     /// <summary>Writes a row straight into the log, as another activation of the customer would.</summary>
-    public async Task InsertIntoLogAsync(string customer, long seq, IngestEvent e) =>
-        await TestDatabase.ScalarAsync<long>(
-            """
-            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties, fingerprint, ingested_at)
-            VALUES (@t, @c, @seq, @e, @name, NULL, NULL, @time, @properties::json, @fingerprint, now())
-            RETURNING customer_seq
-            """,
-            ("t", Id), ("c", customer), ("seq", seq), ("e", e.EventId), ("name", e.EventName), ("time", e.Timestamp), ("properties", e.PropertiesJson), ("fingerprint", e.Fingerprint));
+    public Task InsertIntoLogAsync(string customer, long seq, IngestEvent e) => LogRows.InsertAsync(Id, customer, seq, e);
 
     /// <summary>The customer's checkpoint row in Orleans grain storage: its version and the log position it covers; null when none.</summary>
     public async Task<(int Version, long LastSeq)?> CheckpointAsync(string customer)

@@ -119,7 +119,7 @@ public sealed class EventLogWriterTests : IAsyncLifetime
 
         Assert.False(results[0].Collided);
         Assert.Equal(new Dictionary<string, long> { ["a"] = 1, ["b"] = 2 }, results[0].Inserted);
-        // mine1 ran into position 1; mine2 went in at 2 and was taken back.
+        // The head of u-behind is at 1, not 0: none of its rows goes in.
         Assert.True(results[1].Collided);
         Assert.Empty(results[1].Inserted);
         Assert.Empty(results[1].Existing);
@@ -136,7 +136,7 @@ public sealed class EventLogWriterTests : IAsyncLifetime
     public async Task Rows_another_writer_has_in_flight_collide_only_that_customer_and_store_none_of_its_rows(bool named)
     {
         // Another activation of c-race is writing position 2, not committed yet: invisible to the
-        // flush's snapshot, so only the insert itself runs into it (and waits for it).
+        // flush's snapshot, so only the head's compare-and-set runs into it (and waits for it).
         await using var other = await OpenAsync();
         await using var otherTransaction = await other.BeginTransactionAsync();
         await InsertRawAsync(other, otherTransaction, "c-race", 2, Event("theirs", "{}"));
@@ -156,7 +156,7 @@ public sealed class EventLogWriterTests : IAsyncLifetime
         Assert.Empty(results[0].Inserted);
         Assert.False(results[1].Collided);
         Assert.Equal(new Dictionary<string, long> { ["b1"] = 1 }, results[1].Inserted);
-        // m1 was inserted at position 1 and m3 at 3, then taken back: the group is all or nothing.
+        // The head had moved when the flush got it: none of c-race's rows went in (the group is all or nothing).
         Assert.Equal(["theirs"], await IdsAsync("c-race"));
         Assert.Equal(["b1"], await IdsAsync("c-bystander"));
     }
@@ -174,12 +174,12 @@ public sealed class EventLogWriterTests : IAsyncLifetime
         await WaitUntilBlockedByAsync(other);
 
         // These queue behind it and go out together in the next flush: good appends of 20 customers, and
-        // four appends whose values PostgreSQL refuses (a NUL in text, an event name too long to index,
+        // four appends whose values PostgreSQL refuses (a NUL in text, an event id too long to index,
         // bad JSON for the json column, a NUL in an id), mixed in among them.
         var poison = new Dictionary<string, IngestEvent>
         {
             ["c-nul-source"] = Event("p1", "{}") with { Source = "a\0b" },
-            ["c-long-name"] = Event("p2", "{}") with { EventName = string.Concat(Enumerable.Range(0, 200).Select(_ => Guid.NewGuid().ToString("N"))) },
+            ["c-long-id"] = Event(string.Concat(Enumerable.Range(0, 200).Select(_ => Guid.NewGuid().ToString("N"))), "{}"),
             ["c-bad-json"] = Event("p3", "{}") with { PropertiesJson = "{not json" },
             ["c-nul-id"] = Event("p\0", "{}"),
         };
@@ -215,7 +215,7 @@ public sealed class EventLogWriterTests : IAsyncLifetime
         }
 
         Assert.Contains("U+0000", (await appends.Single(a => a.Customer == "c-nul-source").Result).Refused);
-        Assert.Contains("too large", (await appends.Single(a => a.Customer == "c-long-name").Result).Refused);
+        Assert.Contains("too large", (await appends.Single(a => a.Customer == "c-long-id").Result).Refused);
 
         // The writer carries on.
         var after = await writer.AppendAsync(Request("c-bad-json", 0, [Event("g1", "{}")]));
@@ -246,25 +246,8 @@ public sealed class EventLogWriterTests : IAsyncLifetime
 
     private async Task<NpgsqlConnection> OpenAsync() => await _database.DataSource.OpenConnectionAsync();
 
-    private async Task InsertRawAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string customer, long seq, IngestEvent e)
-    {
-        await using var command = new NpgsqlCommand(
-            """
-            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties, fingerprint, ingested_at)
-            VALUES (@t, @c, @seq, @e, @name, NULL, NULL, @time, @properties::json, @fingerprint, now())
-            """,
-            connection,
-            transaction);
-        command.Parameters.AddWithValue("t", _tenant);
-        command.Parameters.AddWithValue("c", customer);
-        command.Parameters.AddWithValue("seq", seq);
-        command.Parameters.AddWithValue("e", e.EventId);
-        command.Parameters.AddWithValue("name", e.EventName);
-        command.Parameters.AddWithValue("time", e.Timestamp);
-        command.Parameters.AddWithValue("properties", e.PropertiesJson);
-        command.Parameters.AddWithValue("fingerprint", e.Fingerprint);
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task InsertRawAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string customer, long seq, IngestEvent e) =>
+        LogRows.InsertAsync(connection, transaction, _tenant, customer, seq, e);
 
     /// <summary>Waits (in real time: the wait is PostgreSQL's) until some session waits for a lock <paramref name="blocker"/> holds.</summary>
     private async Task WaitUntilBlockedByAsync(NpgsqlConnection blocker)
