@@ -22,6 +22,7 @@ builder.Services.AddSingleton<IdempotencyKey>();
 builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration("Idempotency");
 builder.Services.AddHostedService<IdempotencyKeyCleanup>();
 builder.Services.AddSingleton<AuthFailureThrottle>();
+builder.Services.AddHttpContextAccessor();
 builder.Services.AddSingleton<Flexprice.Api.Usage.UsageQueryService>();
 builder.Services.ConfigureHttpJsonOptions(options =>
 {

@@ -13,10 +13,16 @@ namespace Flexprice.Api.Usage;
 /// over the same events, so the source never changes the answer; read-your-writes holds on both because an event
 /// is in the grain's memory and committed to the log before its 202 is written.
 /// </summary>
-public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageMetrics metrics)
+public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageMetrics metrics, IHttpContextAccessor http)
 {
     public const string FromMemory = "memory";
     public const string FromLog = "log";
+
+    /// <summary>
+    /// Response header of a usage answer computed from the log over a range that starts before the time retention
+    /// (<c>Retention__Days</c>) dropped events before: that time, ISO 8601 UTC. The answer counts no dropped event.
+    /// </summary>
+    public const string RetainedFromHeader = "Flexprice-Retained-From";
 
     /// <summary>The answer and where it came from (<see cref="FromMemory"/> or <see cref="FromLog"/>), or null when <paramref name="externalCustomerId"/> names no customer of the tenant.</summary>
     public async Task<(UsageAnswer Answer, string Source)?> QueryAsync(string tenantId, string? externalCustomerId, UsageQuery query, CancellationToken cancellationToken)
@@ -53,6 +59,11 @@ public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageM
 
     private async Task<UsageAnswer> ComputeFromLogAsync(string tenantId, string? externalCustomerId, UsageQuery query, CancellationToken cancellationToken)
     {
+        if (await log.RetainedFromAsync(cancellationToken) is { } retainedFrom && query.Start < retainedFrom && http.HttpContext is { } context)
+        {
+            context.Response.Headers[RetainedFromHeader] = retainedFrom.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         var rows = await log.ReadUsageAsync(tenantId, externalCustomerId, query.EventName, query.Start, query.End, cancellationToken);
         var documents = new List<JsonDocument>(rows.Count);
         try

@@ -6,6 +6,28 @@ namespace Flexprice.Grains.Storage;
 /// <summary>The event log as the API reads it: events for usage computed from the log, the event debugger's listing and lookup.</summary>
 public sealed class EventQueries(FlexpriceDatabase database)
 {
+    private const long RetainedFromTtlMs = 60_000;
+    private volatile RetainedFromRead? _retainedFrom;
+
+    /// <summary>
+    /// The time before which retention dropped every event (null while nothing was dropped): a usage computed from the log
+    /// over a range that starts earlier counts none of the dropped events. Read at most once a minute.
+    /// </summary>
+    public async Task<DateTime?> RetainedFromAsync(CancellationToken cancellationToken)
+    {
+        if (_retainedFrom is { } cached && Environment.TickCount64 - cached.ReadAt < RetainedFromTtlMs)
+        {
+            return cached.Value;
+        }
+
+        await using var command = database.DataSource.CreateCommand("SELECT retained_from FROM event_log_settings");
+        var value = await command.ExecuteScalarAsync(cancellationToken) is DateTime time ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : (DateTime?)null;
+        _retainedFrom = new RetainedFromRead(value, Environment.TickCount64);
+        return value;
+    }
+
+    private sealed record RetainedFromRead(DateTime? Value, long ReadAt);
+
     /// <summary>
     /// The events named <paramref name="eventName"/> with a timestamp in [<paramref name="start"/>, <paramref name="end"/>),
     /// of one customer, or of every customer of the tenant when <paramref name="externalCustomerId"/> is null.

@@ -24,9 +24,36 @@ public static class TestDatabase
         return ConnectionString;
     }
 
-    public static async Task<T?> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)
+    /// <summary>
+    /// A database of its own on the same server, new, with the schema applied (unless <paramref name="withSchema"/> is
+    /// false): for tests that change the whole log (retention drops partitions every test shares).
+    /// </summary>
+    public static async Task<string> CreateDatabaseAsync(string prefix, bool withSchema = true)
     {
-        await using var connection = new NpgsqlConnection(await ReadyAsync());
+        var name = $"{prefix}_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var connectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString;
+        if (withSchema)
+        {
+            await DatabaseSchema.ApplyAsync(connectionString);
+        }
+
+        return connectionString;
+    }
+
+    public static async Task<T?> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters) =>
+        await ScalarOnAsync<T>(await ReadyAsync(), sql, parameters);
+
+    /// <summary><see cref="ScalarAsync{T}"/> on another database (see <see cref="CreateDatabaseAsync"/>).</summary>
+    public static async Task<T?> ScalarOnAsync<T>(string connectionString, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var (name, value) in parameters)
