@@ -52,21 +52,7 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
 
     public async Task<IngestVerdict> IngestAsync(string tenantId, long catalogVersion, IReadOnlyList<ParsedEvent> events)
     {
-        var groups = events
-            .Select((e, index) => (e, index))
-            .GroupBy(x => x.e.ExternalCustomerId, StringComparer.Ordinal)
-            .Select(g =>
-            {
-                var key = CustomerKey.For(tenantId, g.Key);
-                return new CustomerPart(
-                    g.Key,
-                    key,
-                    grains.Get<ICustomerGrain>(key),
-                    [.. g.Select(x => x.index)],
-                    new IngestBatch(catalogVersion, [.. g.Select(x => x.e.Event)]));
-            })
-            .ToList();
-
+        var groups = Parts(tenantId, catalogVersion, events);
         if (groups.Count > 1)
         {
             // A part can be refused only when its customer is not known to exist, it names an event id (a
@@ -143,6 +129,46 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
 
         metrics.Conflicts(conflict);
     }
+
+    /// <summary>The request's events by customer, in order of first appearance.</summary>
+    private List<CustomerPart> Parts(string tenantId, long catalogVersion, IReadOnlyList<ParsedEvent> events)
+    {
+        var first = events[0].ExternalCustomerId;
+        var oneCustomer = true;
+        for (var i = 1; i < events.Count && oneCustomer; i++)
+        {
+            oneCustomer = string.Equals(events[i].ExternalCustomerId, first, StringComparison.Ordinal);
+        }
+
+        if (oneCustomer)
+        {
+            // The usual single event, and bulks for one customer: no grouping.
+            var key = CustomerKey.For(tenantId, first);
+            var batch = ImmutableArray.CreateBuilder<IngestEvent>(events.Count);
+            foreach (var e in events)
+            {
+                batch.Add(e.Event);
+            }
+
+            return [new CustomerPart(first, key, grains.Get<ICustomerGrain>(key), events.Count == 1 ? OnlyIndex : [.. Enumerable.Range(0, events.Count)], new IngestBatch(catalogVersion, batch.MoveToImmutable()))];
+        }
+
+        return [.. events
+            .Select((e, index) => (e, index))
+            .GroupBy(x => x.e.ExternalCustomerId, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var key = CustomerKey.For(tenantId, g.Key);
+                return new CustomerPart(
+                    g.Key,
+                    key,
+                    grains.Get<ICustomerGrain>(key),
+                    [.. g.Select(x => x.index)],
+                    new IngestBatch(catalogVersion, [.. g.Select(x => x.e.Event)]));
+            })];
+    }
+
+    private static readonly ImmutableArray<int> OnlyIndex = [0];
 
     private void Remember(List<CustomerPart> groups, IngestResult?[] results)
     {
