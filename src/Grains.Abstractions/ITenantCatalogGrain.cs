@@ -9,6 +9,6 @@ public interface ITenantCatalogGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<CatalogSnapshot> GetSnapshot();
 
-    /// <summary>Stores a new feature and returns it; the snapshot version grows by one.</summary>
-    Task<FeatureDefinition> CreateFeature(NewFeature feature);
+    /// <summary>Stores a new feature and returns it (the snapshot version grows by one); null when the tenant has a feature with its lookup key.</summary>
+    Task<FeatureDefinition?> CreateFeature(NewFeature feature);
 }

@@ -15,12 +15,31 @@ public sealed record UsageRow(DateTime Timestamp, long Order, string PropertiesJ
 public sealed record StoredEvent(
     string ExternalCustomerId, long Seq, string EventId, string EventName, string? CustomerId, string? Source, DateTime Timestamp, string PropertiesJson, DateTime IngestedAt);
 
-/// <summary>What to list: every criterion is optional. <see cref="Before"/>/<see cref="After"/> are keyset positions (exclusive).</summary>
+/// <summary>
+/// What to list: every criterion is optional. <see cref="Properties"/>: the event's property (its text: a
+/// number as written, <c>true</c>/<c>false</c>) equals one of the values, for every key given.
+/// </summary>
 public sealed record EventListFilter(
-    string? ExternalCustomerId, string? EventName, string? EventId, string? Source, DateTime? Start, DateTime? End, EventListKey? Before, EventListKey? After);
+    string? ExternalCustomerId, string? EventName, string? EventId, string? Source, DateTime? Start, DateTime? End,
+    IReadOnlyList<PropertyMatch>? Properties = null);
 
-/// <summary>A position in the newest-first listing: (timestamp, event id, customer), descending.</summary>
-public sealed record EventListKey(DateTime Timestamp, string EventId, string ExternalCustomerId);
+/// <summary>A property and the values it may have.</summary>
+public sealed record PropertyMatch(string Key, IReadOnlyList<string> Values);
+
+/// <summary>
+/// The order of a listing: by (timestamp, event id, customer), or by (event name, timestamp, event id, customer)
+/// when <see cref="ByName"/>; all columns descending unless <see cref="Ascending"/>.
+/// </summary>
+public sealed record EventListOrder(bool ByName, bool Ascending)
+{
+    public static readonly EventListOrder NewestFirst = new(false, false);
+}
+
+/// <summary>A listing's position (exclusive): the rows after <see cref="Key"/> in listing order, or, <see cref="Backward"/>, the rows just before it.</summary>
+public sealed record EventListPosition(EventListKey Key, bool Backward);
+
+/// <summary>An event's place in a listing: its timestamp, id, customer and name (the columns a listing sorts by).</summary>
+public sealed record EventListKey(DateTime Timestamp, string EventId, string ExternalCustomerId, string EventName);
 
 /// <summary>One customer's part of a group-committed append: its distinct new-looking events, to be logged right after position <see cref="AfterSeq"/>.</summary>
 public sealed record AppendRequest(string TenantId, string ExternalCustomerId, string CustomerId, IReadOnlyList<IngestEvent> Events, long AfterSeq);
@@ -434,32 +453,37 @@ public sealed class EventLog(FlexpriceDatabase database)
     private const string StoredColumns = "external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties::text, ingested_at";
 
     /// <summary>
-    /// The tenant's events matching <paramref name="filter"/>, newest first by (timestamp, event id, customer), at most
-    /// <paramref name="limit"/>. With <see cref="EventListFilter.After"/> the page is the events just newer than it (still returned newest first).
+    /// The tenant's events matching <paramref name="filter"/>, in <paramref name="order"/>, at most <paramref name="limit"/>
+    /// after skipping <paramref name="offset"/>, from <paramref name="position"/> on (or from the start). A backward position
+    /// reads the rows nearest before its key; they are still returned in listing order.
     /// </summary>
-    public async Task<List<StoredEvent>> ListAsync(string tenantId, EventListFilter filter, int limit, CancellationToken cancellationToken)
+    public async Task<List<StoredEvent>> ListAsync(
+        string tenantId, EventListFilter filter, EventListOrder order, EventListPosition? position, int limit, int offset, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand();
         var where = Where(command, tenantId, filter);
-        var key = filter.Before ?? filter.After;
-        if (key is not null)
+        var columns = order.ByName ? "event_name, event_time, event_id, external_customer_id" : "event_time, event_id, external_customer_id";
+        var ascending = order.Ascending != (position?.Backward ?? false);
+        if (position is { Key: var key })
         {
-            where.Add(filter.Before is not null
-                ? "(event_time, event_id, external_customer_id) < (@key_time, @key_id, @key_customer)"
-                : "(event_time, event_id, external_customer_id) > (@key_time, @key_id, @key_customer)");
+            where.Add(order.ByName
+                ? $"({columns}) {(ascending ? ">" : "<")} (@key_name, @key_time, @key_id, @key_customer)"
+                : $"({columns}) {(ascending ? ">" : "<")} (@key_time, @key_id, @key_customer)");
             command.Parameters.Add(new NpgsqlParameter<DateTime>("key_time", NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(key.Timestamp, DateTimeKind.Utc) });
             command.Parameters.Add(new NpgsqlParameter<string>("key_id", key.EventId));
             command.Parameters.Add(new NpgsqlParameter<string>("key_customer", key.ExternalCustomerId));
+            command.Parameters.Add(new NpgsqlParameter<string>("key_name", key.EventName));
         }
 
-        var order = filter.After is not null && filter.Before is null ? "ASC" : "DESC";
+        var direction = ascending ? "ASC" : "DESC";
         command.CommandText = $"""
             SELECT {StoredColumns} FROM events WHERE {string.Join(" AND ", where)}
-            ORDER BY event_time {order}, event_id {order}, external_customer_id {order} LIMIT @limit
+            ORDER BY {string.Join(", ", columns.Split(", ").Select(c => $"{c} {direction}"))} LIMIT @limit OFFSET @offset
             """;
         command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        command.Parameters.Add(new NpgsqlParameter<int>("offset", offset));
         var events = await ReadStoredAsync(command, cancellationToken);
-        if (order == "ASC")
+        if (position is { Backward: true })
         {
             events.Reverse();
         }
@@ -467,7 +491,7 @@ public sealed class EventLog(FlexpriceDatabase database)
         return events;
     }
 
-    /// <summary>How many of the tenant's events match <paramref name="filter"/>'s criteria (its keyset positions aside).</summary>
+    /// <summary>How many of the tenant's events match <paramref name="filter"/>.</summary>
     public async Task<long> CountAsync(string tenantId, EventListFilter filter, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand();
@@ -504,6 +528,15 @@ public sealed class EventLog(FlexpriceDatabase database)
         Text("source", "source", filter.Source);
         Time("event_time >= @start", "start", filter.Start);
         Time("event_time < @end", "end", filter.End);
+        var index = 0;
+        foreach (var match in filter.Properties ?? [])
+        {
+            where.Add($"properties ->> @property_key{index} = ANY(@property_values{index})");
+            command.Parameters.Add(new NpgsqlParameter<string>($"property_key{index}", match.Key));
+            command.Parameters.Add(new NpgsqlParameter<string[]>($"property_values{index}", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. match.Values] });
+            index++;
+        }
+
         return where;
     }
 
