@@ -36,9 +36,9 @@ public sealed record SearchPaging(int Limit, int Offset, IReadOnlyList<SearchSor
             return false;
         }
 
-        if (JsonFields.TryGet(json, "expand", out var expand) && expand.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
+        // Flexprice's filters take expand as one string ("parent_customer,meters").
+        if (!JsonFields.TryString(json, "expand", InputLimits.MaxNameLength, out _, out error))
         {
-            error = "Invalid field: expand must be a string";
             return false;
         }
 
