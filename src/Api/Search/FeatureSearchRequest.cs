@@ -93,6 +93,3 @@ public sealed record FeatureSearchRequest(
 
     private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }
-
-/// <summary>One sort criterion of a search: <c>{"field": "created_at", "direction": "desc"}</c>.</summary>
-public sealed record SortRequest(string Field, string? Direction);
