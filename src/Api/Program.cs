@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Flexprice.Api.Endpoints;
 using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Ingestion;
@@ -26,7 +27,9 @@ builder.Services.AddSingleton<Flexprice.Api.Usage.UsageQueryService>();
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    // Nulls are left out (the spec's shapes), except in the bodies Flexprice's SDKs read key by key.
     options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+    options.SerializerOptions.TypeInfoResolver = (options.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(EveryKeyJson.Modify);
 });
 builder.Services.AddOpenApi(options => options.AddJsonBodies().AddRequestExamples().AddApiKeyScheme().AddOptionalNullables());
 builder.Services.AddProblemDetails();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
+using Flexprice.Api.Search;
 using Flexprice.Api.Usage;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
@@ -28,6 +29,28 @@ public static class CustomersApi
             .WithName("ListCustomers")
             .WithSummary("The tenant's customers, newest first")
             .Produces<ListResponse<CustomerResponse>>();
+
+        customers.MapPost("/search", Search)
+            .WithRequestExample("""{"external_ids": ["cust-test-customer", "cust-another-customer"], "limit": 20, "offset": 0}""")
+            .WithName("SearchCustomers")
+            .WithSummary("The tenant's customers matching Flexprice's customer filter (ids, external ids, e-mail, creation time), one page")
+            .DocumentsBody<CustomerSearchRequest>()
+            .Produces<ListResponse<CustomerResponse>>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+
+        customers.MapGet("/usage", UsageSummary)
+            .WithName("GetCustomerUsageSummary")
+            .WithSummary("Flexprice's usage summary of a customer (customer_id or customer_lookup_key = external id): every feature's usage in the current calendar month (UTC) or [start_time, end_time); no plans here, so every feature is unlimited")
+            .Produces<CustomerUsageSummaryResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+
+        customers.MapGet("/external/{external_id}", GetByExternalId)
+            .WithName("GetCustomerByExternalId")
+            .WithSummary("One customer by its external id")
+            .Produces<CustomerResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
 
         customers.MapGet("/{id}", Get)
             .WithName("GetCustomer")
@@ -58,7 +81,10 @@ public static class CustomersApi
         }
 
         if ((InputLimits.CheckText(request.ExternalId, "external_id", InputLimits.MaxIdLength) ?? InputLimits.CheckText(request.Name, "name")
-            ?? InputLimits.CheckText(request.Email, "email")) is { } tooLong)
+            ?? InputLimits.CheckText(request.Email, "email") ?? InputLimits.CheckText(request.AddressLine1, "address_line1")
+            ?? InputLimits.CheckText(request.AddressLine2, "address_line2") ?? InputLimits.CheckText(request.AddressCity, "address_city")
+            ?? InputLimits.CheckText(request.AddressState, "address_state") ?? InputLimits.CheckText(request.AddressPostalCode, "address_postal_code")
+            ?? InputLimits.CheckText(request.AddressCountry, "address_country")) is { } tooLong)
         {
             return Errors.BadRequest(tooLong);
         }
@@ -76,7 +102,9 @@ public static class CustomersApi
         var tenantId = http.Caller().TenantId;
         var metadata = request.Metadata is { ValueKind: JsonValueKind.Object } m ? m.GetRawText() : null;
         var name = string.IsNullOrWhiteSpace(request.Name) ? request.ExternalId : request.Name;
-        var customer = await store.CreateCustomerAsync(tenantId, request.ExternalId, name, request.Email, metadata, http.RequestAborted);
+        var address = new CustomerAddress(
+            Given(request.AddressLine1), Given(request.AddressLine2), Given(request.AddressCity), Given(request.AddressState), Given(request.AddressPostalCode), Given(request.AddressCountry));
+        var customer = await store.CreateCustomerAsync(tenantId, request.ExternalId, name, request.Email, metadata, http.RequestAborted, address);
         return customer is null
             ? Errors.Conflict($"Customer with external_id '{ErrorMessages.Echo(request.ExternalId)}' already exists")
             : TypedResults.Created($"/v1/customers/{customer.Id}", ToResponse(customer));
@@ -104,6 +132,60 @@ public static class CustomersApi
 
         var customer = await store.GetCustomerAsync(http.Caller().TenantId, id, http.RequestAborted);
         return customer is null ? Errors.NotFound($"Customer '{ErrorMessages.Echo(id)}' not found") : TypedResults.Ok(ToResponse(customer));
+    }
+
+    private static async Task<IResult> GetByExternalId(HttpContext http, CatalogStore store, [Microsoft.AspNetCore.Mvc.FromRoute(Name = "external_id")] string externalId)
+    {
+        externalId = RawRouteValue.Unescaped(http, externalId);
+        if (InputLimits.CheckParameter(externalId, "external_id", InputLimits.MaxIdLength) is { } invalid)
+        {
+            return Errors.BadRequest(invalid);
+        }
+
+        var customer = await store.FindCustomerByExternalIdAsync(http.Caller().TenantId, externalId, http.RequestAborted);
+        return customer is null ? Errors.NotFound(ErrorMessages.CustomerNotFound(externalId)) : TypedResults.Ok(ToResponse(customer));
+    }
+
+    private static async Task<IResult> Search(HttpContext http, CatalogStore store)
+    {
+        var (document, error) = await JsonBody.ParseAsync(http.Request);
+        if (document is null)
+        {
+            return error!;
+        }
+
+        CustomerSearch search;
+        bool anyStatus;
+        using (document)
+        {
+            if (!CustomerSearchRequest.TryRead(document.RootElement, out search, out anyStatus, out var message))
+            {
+                return Errors.BadRequest(message);
+            }
+        }
+
+        if (!anyStatus)
+        {
+            // Archived and deleted customers: there are none.
+            return TypedResults.Ok(new ListResponse<CustomerResponse>([], new Pagination(0, search.Limit, search.Offset)));
+        }
+
+        var (items, total) = await store.SearchCustomersAsync(http.Caller().TenantId, search, http.RequestAborted);
+        return TypedResults.Ok(new ListResponse<CustomerResponse>([.. items.Select(ToResponse)], new Pagination(total, search.Limit, search.Offset)));
+    }
+
+    private static async Task<IResult> UsageSummary(
+        HttpContext http, GrainRefs grains, CatalogStore store, UsageQueryService queries, TimeProvider time,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "customer_id")] string? customerId,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "customer_lookup_key")] string? customerLookupKey,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "feature_ids")] string[]? featureIds,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "feature_lookup_keys")] string[]? featureLookupKeys,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "subscription_ids")] string[]? subscriptionIds,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "start_time")] string? startTime,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "end_time")] string? endTime)
+    {
+        var request = new UsageSummaryRequest(customerId, customerLookupKey, featureIds, featureLookupKeys, subscriptionIds, startTime, endTime);
+        return await UsageSummaries.AnswerAsync(http, grains, store, queries, time, request);
     }
 
     private static async Task<IResult> Usage(
@@ -186,15 +268,14 @@ public static class CustomersApi
         return TypedResults.Ok(new UsageResponse(externalCustomerId, features, start, end));
     }
 
-    private static class AllTime
-    {
-        public static readonly DateTime Start = new(1, 1, 2, 0, 0, 0, DateTimeKind.Utc);
-        public static readonly DateTime End = new(9999, 12, 30, 0, 0, 0, DateTimeKind.Utc);
-    }
+    private static string? Given(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static CustomerResponse ToResponse(CustomerRecord customer)
     {
         JsonElement? metadata = customer.MetadataJson is { } json ? JsonDocument.Parse(json).RootElement.Clone() : null;
-        return new CustomerResponse(customer.Id, customer.ExternalId, customer.Name, customer.Email, metadata, customer.CreatedAt);
+        var address = customer.Address ?? CustomerAddress.None;
+        return new CustomerResponse(
+            customer.Id, customer.ExternalId, customer.Name, customer.Email, metadata, customer.CreatedAt,
+            address.Line1, address.Line2, address.City, address.State, address.PostalCode, address.Country, customer.TenantId);
     }
 }

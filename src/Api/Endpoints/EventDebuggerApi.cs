@@ -1,6 +1,6 @@
-using System.Text;
 using System.Text.Json;
 using Flexprice.Api.Contracts;
+using Flexprice.Api.Events;
 using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Usage;
 using Flexprice.Grains;
@@ -13,7 +13,7 @@ namespace Flexprice.Api.Endpoints;
 /// <summary>The event debugger: list stored events, look one up and see what it fed, and see refused requests.</summary>
 public static class EventDebuggerApi
 {
-    public const int MaxPageSize = 50;
+    public const int MaxPageSize = EventListQuery.MaxPageSize;
 
     public static RouteGroupBuilder MapEventDebuggerApi(this RouteGroupBuilder v1)
     {
@@ -22,6 +22,14 @@ public static class EventDebuggerApi
         events.MapGet("/", List)
             .WithName("ListEvents")
             .WithSummary("The tenant's stored events, newest first; keyset pages through iter_last_key (older) or iter_first_key (newer)")
+            .Produces<EventListResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+
+        events.MapPost("/query", Query)
+            .WithRequestExample("""{"external_customer_id": "cust-test-customer", "event_name": "model.usage", "start_time": "2025-08-01T00:00:00Z", "end_time": "2030-01-01T00:00:00Z", "property_filters": {"model": ["gpt-4o"]}, "page_size": 20, "order": "desc"}""")
+            .WithName("QueryEvents")
+            .WithSummary("Flexprice's listing of raw events: GET /v1/events with the filters in the body (and property_filters)")
+            .DocumentsBody<EventQueryRequest>()
             .Produces<EventListResponse>()
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
 
@@ -37,29 +45,44 @@ public static class EventDebuggerApi
             .WithSummary("The tenant's last 1000 refused ingestion requests, newest first: time, status, reason, first bytes")
             .Produces<RejectionListResponse>();
 
+        // After the literal routes: /lookup and /rejections win over an event whose id is "lookup" (use /lookup?id=lookup for it).
+        events.MapGet("/{id}", Get)
+            .WithName("GetEvent")
+            .WithSummary("One stored event by id (Flexprice's route): as /v1/events/lookup?id=…")
+            .Produces<EventLookupResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+
         return v1;
     }
 
     private static async Task<IResult> List(
         HttpContext http,
         EventQueries log,
+        CatalogStore store,
         [FromQuery(Name = "external_customer_id")] string? externalCustomerId,
+        [FromQuery(Name = "customer_id")] string? customerId,
         [FromQuery(Name = "event_name")] string? eventName,
         [FromQuery(Name = "event_id")] string? eventId,
         [FromQuery(Name = "source")] string? source,
         [FromQuery(Name = "start_time")] string? startTime,
         [FromQuery(Name = "end_time")] string? endTime,
         [FromQuery(Name = "page_size")] string? pageSize,
+        [FromQuery(Name = "offset")] string? offset,
         [FromQuery(Name = "iter_first_key")] string? iterFirstKey,
-        [FromQuery(Name = "iter_last_key")] string? iterLastKey)
+        [FromQuery(Name = "iter_last_key")] string? iterLastKey,
+        [FromQuery(Name = "sort")] string? sort,
+        [FromQuery(Name = "order")] string? order)
     {
-        if ((InputLimits.CheckParameter(externalCustomerId, "external_customer_id", InputLimits.MaxIdLength) ?? InputLimits.CheckParameter(eventName, "event_name")
-            ?? InputLimits.CheckParameter(eventId, "event_id", InputLimits.MaxIdLength) ?? InputLimits.CheckParameter(source, "source")) is { } invalid)
+        if ((InputLimits.CheckParameter(externalCustomerId, "external_customer_id", InputLimits.MaxIdLength) ?? InputLimits.CheckParameter(customerId, "customer_id", InputLimits.MaxIdLength)
+            ?? InputLimits.CheckParameter(eventName, "event_name") ?? InputLimits.CheckParameter(eventId, "event_id", InputLimits.MaxIdLength)
+            ?? InputLimits.CheckParameter(source, "source") ?? InputLimits.CheckParameter(sort, "sort", 64) ?? InputLimits.CheckParameter(order, "order", 64)) is { } invalid)
         {
             return Errors.BadRequest(invalid);
         }
 
-        if (!UsageRequest.TryTime(startTime, "start_time", out var start, out var error) || !UsageRequest.TryTime(endTime, "end_time", out var end, out error))
+        if (!UsageRequest.TryTime(startTime, "start_time", out var start, out var error) || !UsageRequest.TryTime(endTime, "end_time", out var end, out error)
+            || !InputLimits.TryInteger(offset, "offset", 0, EventListQuery.MaxOffset, out var skip, out error))
         {
             return Errors.BadRequest(error);
         }
@@ -75,29 +98,33 @@ public static class EventDebuggerApi
             size = parsed;
         }
 
-        EventListKey? before = null, after = null;
-        if ((!string.IsNullOrEmpty(iterLastKey) && !TryDecode(iterLastKey, out before)) || (!string.IsNullOrEmpty(iterFirstKey) && !TryDecode(iterFirstKey, out after)))
-        {
-            return Errors.BadRequest("Invalid iter_first_key or iter_last_key: pass a key from a previous page");
-        }
-
-        var filter = new EventListFilter(Empty(externalCustomerId), Empty(eventName), Empty(eventId), Empty(source), start, end, before, after);
-        var events = await log.ListAsync(http.Caller().TenantId, filter, (size ?? MaxPageSize) + 1, http.RequestAborted);
-        var total = await log.CountAsync(http.Caller().TenantId, filter, http.RequestAborted);
-        var hasMore = events.Count > (size ?? MaxPageSize);
-        if (hasMore)
-        {
-            // Newest first; paging newer (iter_first_key) the extra row is the newest, else the oldest.
-            events.RemoveAt(after is not null && before is null ? 0 : events.Count - 1);
-        }
-
-        return TypedResults.Ok(new EventListResponse(
-            [.. events.Select(ToResponse)],
-            hasMore,
-            events.Count > 0 ? Encode(events[0]) : null,
-            events.Count > 0 ? Encode(events[^1]) : null,
-            total));
+        return await EventListQuery.AnswerAsync(http, log, store, new EventListQuery(
+            externalCustomerId, customerId, eventName, eventId, source, start, end, size, skip, iterFirstKey, iterLastKey, sort, order, null));
     }
+
+    private static async Task<IResult> Query(HttpContext http, EventQueries log, CatalogStore store)
+    {
+        var (document, error) = await JsonBody.ParseAsync(http.Request);
+        if (document is null)
+        {
+            return error!;
+        }
+
+        EventListQuery query;
+        using (document)
+        {
+            if (!EventQueryRequest.TryRead(document.RootElement, out query, out var message))
+            {
+                return Errors.BadRequest(message);
+            }
+        }
+
+        return await EventListQuery.AnswerAsync(http, log, store, query);
+    }
+
+    private static async Task<IResult> Get(
+        HttpContext http, EventQueries log, IGrainFactory grains, string id, [FromQuery(Name = "external_customer_id")] string? externalCustomerId) =>
+        await Lookup(http, log, grains, RawRouteValue.Unescaped(http, id), externalCustomerId);
 
     private static async Task<IResult> Lookup(
         HttpContext http,
@@ -117,7 +144,7 @@ public static class EventDebuggerApi
         }
 
         var tenantId = http.Caller().TenantId;
-        var found = await log.LookupAsync(tenantId, id, Empty(externalCustomerId), http.RequestAborted);
+        var found = await log.LookupAsync(tenantId, id, string.IsNullOrEmpty(externalCustomerId) ? null : externalCustomerId, http.RequestAborted);
         if (found.Count == 0)
         {
             return Errors.NotFound($"Event '{ErrorMessages.Echo(id)}' not found");
@@ -132,6 +159,7 @@ public static class EventDebuggerApi
         var snapshot = await grains.GetGrain<ITenantCatalogGrain>(tenantId).GetSnapshot();
         using var properties = JsonDocument.Parse(stored.PropertiesJson);
         var fed = new List<FeatureContributionResponse>();
+        var processed = new List<ProcessedEventResponse>();
         foreach (var feature in snapshot.FeaturesFor(stored.EventName))
         {
             if (UsageCalculator.Matches(FeatureMeter.Of(feature), properties.RootElement)
@@ -145,10 +173,16 @@ public static class EventDebuggerApi
                     _ => input.Number,
                 };
                 fed.Add(new FeatureContributionResponse(feature.Id, feature.Name, feature.MeterId, feature.Aggregation.ToWireName(), quantity));
+
+                // Flexprice's qty_total is a decimal: an event counts 1 toward COUNT and COUNT_UNIQUE, its value toward the rest.
+                var total = feature.Aggregation is AggregationType.Count or AggregationType.CountUnique
+                    ? "1"
+                    : input.Text ?? DecimalText.Of(input.Number);
+                processed.Add(new ProcessedEventResponse(feature.Id, feature.MeterId, stored.CustomerId, total, stored.IngestedAt));
             }
         }
 
-        return TypedResults.Ok(new EventLookupResponse(ToResponse(stored), "processed", fed));
+        return TypedResults.Ok(new EventLookupResponse(EventListQuery.ToResponse(stored), "processed", fed, processed));
     }
 
     private static async Task<IResult> Rejections(HttpContext http, IGrainFactory grains)
@@ -156,35 +190,5 @@ public static class EventDebuggerApi
         var rejections = await grains.GetGrain<IRejectionLogGrain>(http.Caller().TenantId).List();
         return TypedResults.Ok(new RejectionListResponse(
             [.. rejections.Select(r => new RejectionResponse(r.Time.UtcDateTime, r.Route, r.Status, r.Reason, r.RequestHead))]));
-    }
-
-    private static StoredEventResponse ToResponse(StoredEvent e)
-    {
-        using var properties = JsonDocument.Parse(e.PropertiesJson);
-        return new StoredEventResponse(e.EventId, e.ExternalCustomerId, e.CustomerId, e.EventName, e.Timestamp, e.Source, properties.RootElement.Clone(), e.IngestedAt);
-    }
-
-    private static string? Empty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    private static string Encode(StoredEvent e) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new object[] { e.Timestamp.Ticks, e.EventId, e.ExternalCustomerId })))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static bool TryDecode(string key, out EventListKey? value)
-    {
-        value = null;
-        try
-        {
-            var base64 = key.Replace('-', '+').Replace('_', '/');
-            base64 += new string('=', (4 - (base64.Length % 4)) % 4);
-            using var document = JsonDocument.Parse(Convert.FromBase64String(base64));
-            var root = document.RootElement;
-            value = new EventListKey(new DateTime(root[0].GetInt64(), DateTimeKind.Utc), root[1].GetString()!, root[2].GetString()!);
-            return key.Length <= 2048 && JsonText.IsStorable(value.EventId) && JsonText.IsStorable(value.ExternalCustomerId);
-        }
-        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException or IndexOutOfRangeException or ArgumentOutOfRangeException or ArgumentNullException or KeyNotFoundException)
-        {
-            return false;
-        }
     }
 }

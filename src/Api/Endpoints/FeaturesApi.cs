@@ -1,5 +1,7 @@
+using System.Text.Json;
 using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
+using Flexprice.Api.Search;
 using Flexprice.Grains;
 
 namespace Flexprice.Api.Endpoints;
@@ -22,12 +24,21 @@ public static class FeaturesApi
             .DocumentsBody<CreateFeatureRequest>()
             .WithRequestExample("""{"name": "Credits", "type": "metered", "meter": {"event_name": "model.usage", "aggregation": {"type": "SUM", "field": "credits"}, "reset_usage": "BILLING_PERIOD", "filters": [{"key": "model", "values": ["gpt-4o", "o1-mini"]}]}}""")
             .Produces<FeatureResponse>(StatusCodes.Status201Created)
-            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status409Conflict);
 
         features.MapGet("/", List)
             .WithName("ListFeatures")
             .WithSummary("The tenant's features, oldest first")
             .Produces<ListResponse<FeatureResponse>>();
+
+        features.MapPost("/search", Search)
+            .WithRequestExample("""{"name_contains": "Credits", "limit": 20, "offset": 0}""")
+            .WithName("SearchFeatures")
+            .WithSummary("The tenant's features matching Flexprice's feature filter (ids, lookup keys, meter ids, name), one page")
+            .DocumentsBody<FeatureSearchRequest>()
+            .Produces<ListResponse<FeatureResponse>>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
 
         return v1;
     }
@@ -48,7 +59,11 @@ public static class FeaturesApi
         AggregationTypeNames.TryParse(request.Meter.Aggregation.Type, out var aggregation);
         var options = request.Meter.Aggregation;
         WindowSize? bucket = WindowSizeNames.TryParse(options.BucketSize, out var b) ? b : null;
-        var feature = await grains.GetGrain<ITenantCatalogGrain>(http.Caller().TenantId).CreateFeature(new NewFeature(
+        var tenantId = http.Caller().TenantId;
+        var details = new FeatureDetails(
+            Trimmed(request.LookupKey), Trimmed(request.Description), Trimmed(request.UnitSingular), Trimmed(request.UnitPlural),
+            request.Metadata is { ValueKind: JsonValueKind.Object } metadata ? metadata.GetRawText() : null);
+        var feature = await grains.GetGrain<ITenantCatalogGrain>(tenantId).CreateFeature(new NewFeature(
             request.Name.Trim(),
             request.Meter.EventName.Trim(),
             aggregation,
@@ -57,17 +72,48 @@ public static class FeaturesApi
             aggregation == AggregationType.SumWithMultiplier ? options.Multiplier : null,
             bucket,
             string.IsNullOrWhiteSpace(options.GroupBy) ? null : options.GroupBy.Trim(),
-            [.. (request.Meter.Filters ?? []).Select(f => new UsageFilter(f.Key.Trim(), [.. f.Values]))]));
-        return TypedResults.Created($"/v1/features/{feature.Id}", ToResponse(feature));
+            [.. (request.Meter.Filters ?? []).Select(f => new UsageFilter(f.Key.Trim(), [.. f.Values]))],
+            details == FeatureDetails.None ? null : details));
+        return feature is null
+            ? Errors.Conflict($"Feature with lookup_key '{ErrorMessages.Echo(details.LookupKey)}' already exists")
+            : TypedResults.Created($"/v1/features/{feature.Id}", ToResponse(feature, tenantId));
     }
 
     private static async Task<IResult> List(HttpContext http, IGrainFactory grains)
     {
-        var snapshot = await grains.GetGrain<ITenantCatalogGrain>(http.Caller().TenantId).GetSnapshot();
+        var tenantId = http.Caller().TenantId;
+        var snapshot = await grains.GetGrain<ITenantCatalogGrain>(tenantId).GetSnapshot();
         return TypedResults.Ok(new ListResponse<FeatureResponse>(
-            [.. snapshot.Features.Select(ToResponse)],
+            [.. snapshot.Features.Select(f => ToResponse(f, tenantId))],
             new Pagination(snapshot.Features.Length, snapshot.Features.Length, 0)));
     }
+
+    private static async Task<IResult> Search(HttpContext http, IGrainFactory grains)
+    {
+        var (document, error) = await JsonBody.ParseAsync(http.Request);
+        if (document is null)
+        {
+            return error!;
+        }
+
+        FeatureSearchRequest.Criteria criteria;
+        using (document)
+        {
+            if (!FeatureSearchRequest.TryRead(document.RootElement, out criteria, out var message))
+            {
+                return Errors.BadRequest(message);
+            }
+        }
+
+        var tenantId = http.Caller().TenantId;
+        var snapshot = await grains.GetGrain<ITenantCatalogGrain>(tenantId).GetSnapshot();
+        var matching = criteria.Filter(snapshot.Features);
+        return TypedResults.Ok(new ListResponse<FeatureResponse>(
+            [.. matching.Skip(criteria.Paging.Offset).Take(criteria.Paging.Limit).Select(f => ToResponse(f, tenantId))],
+            new Pagination(matching.Count, criteria.Paging.Limit, criteria.Paging.Offset)));
+    }
+
+    private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     /// <summary>What is wrong with a feature definition, in words for the client; null when nothing is.</summary>
     private static string? Validate(CreateFeatureRequest request)
@@ -170,20 +216,50 @@ public static class FeaturesApi
             return $"Invalid reset_usage '{ErrorMessages.Echo(reset)}': use BILLING_PERIOD or NEVER";
         }
 
-        return null;
+        if ((InputLimits.CheckText(request.LookupKey?.Trim(), "lookup_key") ?? InputLimits.CheckText(request.Description?.Trim(), "description", InputLimits.MaxDescriptionLength)
+            ?? InputLimits.CheckText(request.UnitSingular?.Trim(), "unit_singular") ?? InputLimits.CheckText(request.UnitPlural?.Trim(), "unit_plural")) is { } detailTooLong)
+        {
+            return detailTooLong;
+        }
+
+        if (request.Metadata is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Null) })
+        {
+            return "Invalid field: metadata must be an object";
+        }
+
+        return request.Metadata is { ValueKind: JsonValueKind.Object } metadata ? InputLimits.CheckProperties(metadata, "metadata") : null;
     }
 
-    private static FeatureResponse ToResponse(FeatureDefinition feature) => new(
-        feature.Id,
-        feature.Name,
-        feature.Type,
-        feature.MeterId,
-        new MeterResponse(
-            feature.MeterId,
+    /// <summary>A feature as every route answers it.</summary>
+    public static FeatureResponse ToResponse(FeatureDefinition feature, string tenantId)
+    {
+        var details = feature.Describe;
+        var created = feature.CreatedAt.UtcDateTime;
+        JsonElement? metadata = details.MetadataJson is { } json ? JsonDocument.Parse(json).RootElement.Clone() : null;
+        return new FeatureResponse(
+            feature.Id,
             feature.Name,
-            feature.EventName,
-            new AggregationResponse(feature.Aggregation.ToWireName(), feature.Field, feature.Multiplier, feature.BucketSize?.ToWireName(), feature.GroupBy),
-            feature.ResetUsage,
-            [.. feature.MeterFilters.Select(f => new FilterRequest(f.Key, f.Values))]),
+            feature.Type,
+            feature.MeterId,
+            ToMeterResponse(feature, tenantId),
+            created,
+            details.LookupKey,
+            details.Description,
+            details.UnitSingular,
+            details.UnitPlural,
+            metadata,
+            tenantId);
+    }
+
+    /// <summary>A feature's meter (named as the feature).</summary>
+    public static MeterResponse ToMeterResponse(FeatureDefinition feature, string tenantId) => new(
+        feature.MeterId,
+        feature.Name,
+        feature.EventName,
+        new AggregationResponse(
+            feature.Aggregation.ToWireName(), feature.Field, feature.Multiplier is { } multiplier ? DecimalText.Of(multiplier) : null, feature.BucketSize?.ToWireName(), feature.GroupBy),
+        feature.ResetUsage,
+        [.. feature.MeterFilters.Select(f => new FilterRequest(f.Key, f.Values))],
+        tenantId,
         feature.CreatedAt.UtcDateTime);
 }

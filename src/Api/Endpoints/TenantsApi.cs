@@ -112,6 +112,16 @@ public static class TenantsApi
             return Errors.BadRequest(tooLong);
         }
 
+        if (!string.IsNullOrEmpty(request.Type) && request.Type != "private_key")
+        {
+            return Errors.BadRequest($"Invalid type '{ErrorMessages.Echo(request.Type)}': only private_key API keys exist here");
+        }
+
+        if (!string.IsNullOrEmpty(request.ExpiresAt))
+        {
+            return Errors.BadRequest("Invalid field: expires_at: API keys here do not expire; revoke them instead (DELETE /v1/secrets/api/keys/{id})");
+        }
+
         if (CheckRateLimits(http, request.RateLimits, out var overrides) is { } refused)
         {
             return refused;
@@ -121,7 +131,7 @@ public static class TenantsApi
         var key = issued.Key;
         return TypedResults.Created(
             $"/v1/secrets/api/keys/{key.Id}",
-            new ApiKeyCreatedResponse(key.Id, key.Name, issued.RawKey, key.DisplayId, key.CreatedAt, EffectiveLimits(key, rateLimits.Value)));
+            new ApiKeyCreatedResponse(key.Id, key.Name, issued.RawKey, key.DisplayId, key.CreatedAt, EffectiveLimits(key, rateLimits.Value), ToResponse(key, rateLimits.Value)));
     }
 
     private static async Task<IResult> ListKeys(HttpContext http, CatalogStore store, IOptions<RateLimitOptions> rateLimits)

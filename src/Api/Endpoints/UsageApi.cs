@@ -3,6 +3,7 @@ using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Usage;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
+using Flexprice.Grains.Storage;
 
 namespace Flexprice.Api.Endpoints;
 
@@ -16,7 +17,7 @@ public static class UsageApi
         usage.MapPost("/", ByEventName)
             .WithName("GetUsage")
             .WithRequestExample("""{"event_name": "model.usage", "aggregation_type": "SUM", "property_name": "credits", "external_customer_id": "cust-test-customer", "start_time": "2025-08-01T00:00:00Z", "end_time": "2025-09-01T00:00:00Z", "window_size": "DAY", "timezone": "Europe/Berlin", "filters": {"model": ["gpt-4o"]}}""")
-            .WithSummary("Usage of an event name over [start_time, end_time), in windows aligned to the calendar of timezone")
+            .WithSummary("Usage of an event name over [start_time, end_time), in windows aligned to the calendar of timezone; one customer's (customer_id or external_customer_id) or the tenant's")
             .Produces<UsageQueryResponse>()
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
@@ -24,15 +25,25 @@ public static class UsageApi
         usage.MapPost("/meter", ByMeter)
             .WithName("GetUsageByMeter")
             .WithRequestExample("""{"feature_id": "feat_01K3EXAMPLE0000000000000000", "external_customer_id": "cust-test-customer", "start_time": "2025-08-01T00:00:00Z", "end_time": "2025-09-01T00:00:00Z", "window_size": "HOUR", "timezone": "UTC"}""")
-            .WithSummary("Usage of a meter (meter_id or feature_id) over [start_time, end_time); the meter's own filters apply too")
+            .WithSummary("Usage of a meter (meter_id or feature_id) over [start_time, end_time); the meter's own filters apply too; one customer's (customer_id or external_customer_id) or the tenant's")
             .Produces<UsageQueryResponse>()
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
+
+        v1.MapPost("/events/analytics", Analytics)
+            .WithRequestExample("""{"external_customer_id": "cust-test-customer", "start_time": "2025-08-01T00:00:00Z", "end_time": "2030-01-01T00:00:00Z", "window_size": "DAY", "timezone": "UTC"}""")
+            .WithTags("Usage")
+            .WithName("GetUsageAnalytics")
+            .WithSummary("Flexprice's usage analytics: one customer's usage of each feature (or of feature_ids) over [start_time, end_time), with points per window; nothing is priced here, so costs are 0")
+            .DocumentsBody<AnalyticsRequest>()
+            .Produces<UsageAnalyticsResponse>()
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
 
         return v1;
     }
 
-    private static async Task<IResult> ByEventName(HttpContext http, UsageQueryService usage, TimeProvider time)
+    private static async Task<IResult> ByEventName(HttpContext http, UsageQueryService usage, CatalogStore store, TimeProvider time)
     {
         var (request, error) = await ReadAsync(http, time);
         if (request is null)
@@ -57,10 +68,10 @@ public static class UsageApi
         }
 
         var meter = new MeterSpec(type, request.PropertyName, request.Multiplier ?? 1m, request.BucketSize, request.GroupBy, request.Filters);
-        return await AnswerAsync(http, usage, request, request.EventName, meter);
+        return await AnswerAsync(http, usage, store, request, request.EventName, meter);
     }
 
-    private static async Task<IResult> ByMeter(HttpContext http, UsageQueryService usage, GrainRefs grains, TimeProvider time)
+    private static async Task<IResult> ByMeter(HttpContext http, UsageQueryService usage, GrainRefs grains, CatalogStore store, TimeProvider time)
     {
         var (request, error) = await ReadAsync(http, time);
         if (request is null)
@@ -88,17 +99,22 @@ public static class UsageApi
             GroupBy = request.GroupBy ?? meter.GroupBy,
             Filters = [.. meter.Filters ?? [], .. request.Filters],
         };
-        return await AnswerAsync(http, usage, request, feature.EventName, meter);
+        return await AnswerAsync(http, usage, store, request, feature.EventName, meter);
     }
 
-    private static async Task<IResult> AnswerAsync(HttpContext http, UsageQueryService usage, UsageRequest request, string eventName, MeterSpec meter)
+    private static async Task<IResult> AnswerAsync(HttpContext http, UsageQueryService usage, CatalogStore store, UsageRequest request, string eventName, MeterSpec meter)
     {
         if (UsageRequest.Validate(meter) is { } problem)
         {
             return Errors.BadRequest(problem);
         }
 
-        var customer = string.IsNullOrEmpty(request.ExternalCustomerId) ? null : request.ExternalCustomerId;
+        var (customer, refused) = await CustomerReference.ResolveAsync(store, http.Caller().TenantId, request.CustomerId, request.ExternalCustomerId, http.RequestAborted);
+        if (refused is not null)
+        {
+            return refused;
+        }
+
         var query = FeatureMeter.Query(eventName, meter, request.Range);
         if (await usage.QueryAsync(http.Caller().TenantId, customer, query, http.RequestAborted) is not var (answer, source))
         {
@@ -118,7 +134,77 @@ public static class UsageApi
             source));
     }
 
+    private static async Task<IResult> Analytics(HttpContext http, UsageQueryService usage, GrainRefs grains, CatalogStore store, TimeProvider time)
+    {
+        var (document, error) = await JsonBody.ParseAsync(http.Request);
+        if (document is null)
+        {
+            return error!;
+        }
+
+        AnalyticsRequest.Parsed request;
+        using (document)
+        {
+            if (!AnalyticsRequest.TryRead(document.RootElement, time.GetUtcNow().UtcDateTime, out request, out var message))
+            {
+                return Errors.BadRequest(message);
+            }
+        }
+
+        var tenantId = http.Caller().TenantId;
+        var (customer, refused) = await CustomerReference.ResolveAsync(store, tenantId, request.CustomerId, request.ExternalCustomerId, http.RequestAborted);
+        if (refused is not null)
+        {
+            return refused;
+        }
+
+        // A customer_id was found; an external id alone is checked here (a tenant without features would not ask a grain).
+        if (string.IsNullOrEmpty(request.CustomerId) && await store.FindCustomerByExternalIdAsync(tenantId, customer!, http.RequestAborted) is null)
+        {
+            return Errors.NotFound(ErrorMessages.CustomerNotFound(customer!));
+        }
+
+        var snapshot = await grains.Get<ITenantCatalogGrain>(tenantId).GetSnapshot();
+        if (request.FeatureIds.FirstOrDefault(id => snapshot.Features.All(f => f.Id != id)) is { } unknown)
+        {
+            return Errors.BadRequest($"Invalid field: feature_ids: feature '{ErrorMessages.Echo(unknown)}' not found");
+        }
+
+        var items = new List<UsageAnalyticItemResponse>();
+        foreach (var feature in snapshot.Features.Where(f => request.FeatureIds.Count == 0 || request.FeatureIds.Contains(f.Id)))
+        {
+            var meter = feature.Meter();
+            meter = meter with { Filters = [.. meter.Filters ?? [], .. request.Filters] };
+            var query = FeatureMeter.Query(feature.EventName, meter, request.Range);
+            if (await usage.QueryAsync(tenantId, customer, query, http.RequestAborted) is not var (answer, _))
+            {
+                return Errors.NotFound(ErrorMessages.CustomerNotFound(customer!));
+            }
+
+            var details = feature.Describe;
+            items.Add(new UsageAnalyticItemResponse(
+                feature.Id,
+                feature.Name,
+                feature.EventName,
+                feature.Aggregation.ToWireName(),
+                details.UnitSingular,
+                details.UnitPlural,
+                TextOf(answer.Value),
+                answer.EventCount,
+                request.Range.Window?.ToWireName(),
+                [.. answer.Windows.Select(w => new UsageAnalyticPointResponse(w.Start, TextOf(w.Value), w.EventCount))],
+                feature.MeterId,
+                FeaturesApi.ToMeterResponse(feature, tenantId),
+                FeaturesApi.ToResponse(feature, tenantId)));
+        }
+
+        return TypedResults.Ok(new UsageAnalyticsResponse(items));
+    }
+
     public static object ValueOf(UsageValue value) => value.Text is { } text ? text : value.Number;
+
+    /// <summary>The value as a decimal string (its text for a text LATEST), as Flexprice's SDKs read usage quantities.</summary>
+    public static string TextOf(UsageValue value) => value.Text ?? DecimalText.Of(value.Number);
 
     private static async Task<(UsageRequest? Request, IResult? Error)> ReadAsync(HttpContext http, TimeProvider time)
     {

@@ -24,14 +24,55 @@ public sealed record LiveApiKey(string KeyId, string TenantId, bool IsAdmin, Rat
 /// <summary>A new API key: the raw key exists only here, to be shown once.</summary>
 public sealed record IssuedApiKey(ApiKeyRecord Key, string RawKey);
 
-public sealed record CustomerRecord(string Id, string TenantId, string ExternalId, string Name, string? Email, string? MetadataJson, DateTime CreatedAt);
+/// <param name="Address">Flexprice's address fields, as given; null when none was.</param>
+public sealed record CustomerRecord(
+    string Id, string TenantId, string ExternalId, string Name, string? Email, string? MetadataJson, DateTime CreatedAt, CustomerAddress? Address = null);
+
+/// <summary>A customer's postal address as Flexprice holds it: every line optional, stored as given.</summary>
+public sealed record CustomerAddress(string? Line1, string? Line2, string? City, string? State, string? PostalCode, string? Country)
+{
+    public static readonly CustomerAddress None = new(null, null, null, null, null, null);
+
+    public bool IsEmpty => this == None;
+}
+
+/// <summary>A column a customer search sorts by, and the direction.</summary>
+public sealed record CustomerSort(CustomerSortField Field, bool Descending);
+
+public enum CustomerSortField
+{
+    CreatedAt,
+    Name,
+    ExternalId,
+    Email,
+}
+
+/// <summary>
+/// What a customer search asks, every criterion optional (null: any). A list matches any of its values; the
+/// criteria are ANDed. <see cref="CreatedFrom"/>/<see cref="CreatedTo"/>: [from, to) on the creation time.
+/// Sorted by <see cref="Sort"/> in turn, then by id.
+/// </summary>
+public sealed record CustomerSearch(
+    IReadOnlyList<string>? Ids,
+    IReadOnlyList<string>? ExternalIds,
+    string? Email,
+    DateTime? CreatedFrom,
+    DateTime? CreatedTo,
+    IReadOnlyList<CustomerSort> Sort,
+    int Limit,
+    int Offset)
+{
+    /// <summary>Every customer, newest first.</summary>
+    public static CustomerSearch All(int limit, int offset) => new(null, null, null, null, null, [new CustomerSort(CustomerSortField.CreatedAt, true)], limit, offset);
+}
 
 /// <summary>Tenants, API keys, customers and features: small tables, read through caches in grains.</summary>
 public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
 {
     public const string DefaultTenantId = "tenant_default";
 
-    private const string CustomerColumns = "id, tenant_id, external_id, name, email, metadata::text, created_at";
+    private const string CustomerColumns =
+        "id, tenant_id, external_id, name, email, metadata::text, created_at, address_line1, address_line2, address_city, address_state, address_postal_code, address_country";
     private const string KeyColumns = "id, tenant_id, name, display_id, is_admin, created_at, revoked_at, events_per_minute, bulk_per_minute";
 
     /// <summary>Ensures the default tenant exists and holds <paramref name="rawKey"/> as an admin key (stored hashed).</summary>
@@ -144,12 +185,15 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
 
     /// <summary>Creates the customer; null when the tenant already has one with this external id.</summary>
     public async Task<CustomerRecord?> CreateCustomerAsync(
-        string tenantId, string externalId, string name, string? email, string? metadataJson, CancellationToken cancellationToken)
+        string tenantId, string externalId, string name, string? email, string? metadataJson, CancellationToken cancellationToken, CustomerAddress? address = null)
     {
-        var customer = new CustomerRecord(Ids.New("cust", time), tenantId, externalId, name, email, metadataJson, Now());
+        address ??= CustomerAddress.None;
+        var customer = new CustomerRecord(Ids.New("cust", time), tenantId, externalId, name, email, metadataJson, Now(), address.IsEmpty ? null : address);
         await using var command = database.DataSource.CreateCommand("""
-            INSERT INTO customers (id, tenant_id, external_id, name, email, metadata, created_at)
-            VALUES (@id, @tenant, @external_id, @name, @email, @metadata::jsonb, @now)
+            INSERT INTO customers (id, tenant_id, external_id, name, email, metadata, created_at,
+                                   address_line1, address_line2, address_city, address_state, address_postal_code, address_country)
+            VALUES (@id, @tenant, @external_id, @name, @email, @metadata::jsonb, @now,
+                    @line1, @line2, @city, @state, @postal_code, @country)
             ON CONFLICT (tenant_id, external_id) DO NOTHING
             """);
         command.Parameters.Add(new NpgsqlParameter<string>("id", customer.Id));
@@ -159,6 +203,14 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
         command.Parameters.Add(new NpgsqlParameter("email", NpgsqlDbType.Text) { Value = (object?)email ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("metadata", NpgsqlDbType.Text) { Value = (object?)metadataJson ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = customer.CreatedAt });
+        foreach (var (parameter, value) in new[]
+        {
+            ("line1", address.Line1), ("line2", address.Line2), ("city", address.City), ("state", address.State), ("postal_code", address.PostalCode), ("country", address.Country),
+        })
+        {
+            command.Parameters.Add(new NpgsqlParameter(parameter, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value });
+        }
+
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1 ? customer : null;
     }
 
@@ -168,41 +220,98 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
     public Task<CustomerRecord?> FindCustomerByExternalIdAsync(string tenantId, string externalId, CancellationToken cancellationToken) =>
         SingleCustomerAsync("external_id = @value", tenantId, externalId, cancellationToken);
 
-    public async Task<(ImmutableArray<CustomerRecord> Items, long Total)> ListCustomersAsync(
-        string tenantId, int limit, int offset, CancellationToken cancellationToken)
+    public Task<(ImmutableArray<CustomerRecord> Items, long Total)> ListCustomersAsync(
+        string tenantId, int limit, int offset, CancellationToken cancellationToken) =>
+        SearchCustomersAsync(tenantId, CustomerSearch.All(limit, offset), cancellationToken);
+
+    /// <summary>The tenant's customers matching <paramref name="search"/>: one page, and how many match in all.</summary>
+    public async Task<(ImmutableArray<CustomerRecord> Items, long Total)> SearchCustomersAsync(
+        string tenantId, CustomerSearch search, CancellationToken cancellationToken)
     {
-        await using var command = database.DataSource.CreateCommand($"""
-            SELECT {CustomerColumns}, count(*) OVER () FROM customers WHERE tenant_id = @tenant
-            ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
-        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
-        command.Parameters.Add(new NpgsqlParameter<int>("offset", offset));
+        await using var command = database.DataSource.CreateCommand();
+        var predicate = CustomerPredicate(command, tenantId, search);
+        var order = search.Sort.Select(s => $"{SortColumn(s.Field)} {(s.Descending ? "DESC" : "ASC")}").ToList();
+        order.Add(search.Sort.FirstOrDefault()?.Descending == false ? "id ASC" : "id DESC");
+        command.CommandText = $"""
+            SELECT {CustomerColumns}, count(*) OVER () FROM customers WHERE {predicate}
+            ORDER BY {string.Join(", ", order)} LIMIT @limit OFFSET @offset
+            """;
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", search.Limit));
+        command.Parameters.Add(new NpgsqlParameter<int>("offset", search.Offset));
         var items = ImmutableArray.CreateBuilder<CustomerRecord>();
         long total = 0;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            items.Add(ReadCustomer(reader));
-            total = reader.GetInt64(7);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(ReadCustomer(reader));
+                total = reader.GetInt64(CustomerColumnCount);
+            }
         }
 
-        if (items.Count == 0 && offset > 0)
+        if (items.Count == 0 && search.Offset > 0)
         {
-            await reader.DisposeAsync();
-            await using var count = database.DataSource.CreateCommand("SELECT count(*) FROM customers WHERE tenant_id = @tenant");
-            count.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+            // A page past the end has no row to carry the total.
+            await using var count = database.DataSource.CreateCommand();
+            count.CommandText = $"SELECT count(*) FROM customers WHERE {CustomerPredicate(count, tenantId, search)}";
             total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
         }
 
         return (items.ToImmutable(), total);
     }
 
+    /// <summary>The search's criteria as a WHERE clause, their parameters added to <paramref name="command"/>.</summary>
+    private static string CustomerPredicate(NpgsqlCommand command, string tenantId, CustomerSearch search)
+    {
+        var where = new List<string> { "tenant_id = @tenant" };
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
+        if (search.Ids is { } ids)
+        {
+            where.Add("id = ANY(@ids)");
+            command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. ids] });
+        }
+
+        if (search.ExternalIds is { } externalIds)
+        {
+            where.Add("external_id = ANY(@external_ids)");
+            command.Parameters.Add(new NpgsqlParameter<string[]>("external_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. externalIds] });
+        }
+
+        if (search.Email is { } email)
+        {
+            where.Add("lower(email) = lower(@email)");
+            command.Parameters.Add(new NpgsqlParameter<string>("email", email));
+        }
+
+        if (search.CreatedFrom is { } from)
+        {
+            where.Add("created_at >= @from");
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("from", NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(from, DateTimeKind.Utc) });
+        }
+
+        if (search.CreatedTo is { } to)
+        {
+            where.Add("created_at < @to");
+            command.Parameters.Add(new NpgsqlParameter<DateTime>("to", NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(to, DateTimeKind.Utc) });
+        }
+
+        return string.Join(" AND ", where);
+    }
+
+    private static string SortColumn(CustomerSortField field) => field switch
+    {
+        CustomerSortField.Name => "name",
+        CustomerSortField.ExternalId => "external_id",
+        CustomerSortField.Email => "email",
+        _ => "created_at",
+    };
+
     public async Task<ImmutableArray<FeatureDefinition>> ListFeaturesAsync(string tenantId, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand("""
             SELECT id, name, type, meter_id, event_name, aggregation_type, aggregation_field, reset_usage, created_at,
-                   aggregation_multiplier, bucket_size, group_by, filters::text
+                   aggregation_multiplier, bucket_size, group_by, filters::text,
+                   lookup_key, description, unit_singular, unit_plural, metadata::text
             FROM features WHERE tenant_id = @tenant ORDER BY created_at, id
             """);
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
@@ -224,24 +333,40 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
                 reader.IsDBNull(9) ? null : reader.GetDecimal(9),
                 reader.IsDBNull(10) || !WindowSizeNames.TryParse(reader.GetString(10), out var bucket) ? null : bucket,
                 reader.IsDBNull(11) ? null : reader.GetString(11),
-                reader.IsDBNull(12) ? [] : FiltersFromJson(reader.GetString(12))));
+                reader.IsDBNull(12) ? [] : FiltersFromJson(reader.GetString(12)),
+                ReadDetails(reader, 13)));
         }
 
         return features.ToImmutable();
     }
 
-    public async Task<FeatureDefinition> CreateFeatureAsync(string tenantId, NewFeature feature, CancellationToken cancellationToken)
+    /// <summary>Stores the feature; null when the tenant has a feature with its lookup key.</summary>
+    public async Task<FeatureDefinition?> CreateFeatureAsync(string tenantId, NewFeature feature, CancellationToken cancellationToken)
     {
+        var details = feature.Details ?? FeatureDetails.None;
         var created = new FeatureDefinition(
             Ids.New("feat", time), feature.Name, "metered", Ids.New("meter", time), feature.EventName,
             feature.Aggregation, feature.Aggregation == AggregationType.Count ? null : feature.Field, feature.ResetUsage, new DateTimeOffset(Now(), TimeSpan.Zero),
-            feature.Multiplier, feature.BucketSize, feature.GroupBy, feature.Filters.IsDefault ? [] : feature.Filters);
+            feature.Multiplier, feature.BucketSize, feature.GroupBy, feature.Filters.IsDefault ? [] : feature.Filters,
+            details == FeatureDetails.None ? null : details);
         await using var command = database.DataSource.CreateCommand("""
             INSERT INTO features (id, tenant_id, name, type, meter_id, event_name, aggregation_type, aggregation_field, reset_usage, created_at,
-                                  aggregation_multiplier, bucket_size, group_by, filters)
+                                  aggregation_multiplier, bucket_size, group_by, filters,
+                                  lookup_key, description, unit_singular, unit_plural, metadata)
             VALUES (@id, @tenant, @name, @type, @meter_id, @event_name, @aggregation, @field, @reset_usage, @now,
-                    @multiplier, @bucket_size, @group_by, @filters::jsonb)
+                    @multiplier, @bucket_size, @group_by, @filters::jsonb,
+                    @lookup_key, @description, @unit_singular, @unit_plural, @metadata::jsonb)
+            ON CONFLICT DO NOTHING
             """);
+        foreach (var (parameter, value) in new[]
+        {
+            ("lookup_key", details.LookupKey), ("description", details.Description), ("unit_singular", details.UnitSingular),
+            ("unit_plural", details.UnitPlural), ("metadata", details.MetadataJson),
+        })
+        {
+            command.Parameters.Add(new NpgsqlParameter(parameter, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value });
+        }
+
         command.Parameters.Add(new NpgsqlParameter("multiplier", NpgsqlDbType.Numeric) { Value = (object?)created.Multiplier ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("bucket_size", NpgsqlDbType.Text) { Value = (object?)created.BucketSize?.ToWireName() ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("group_by", NpgsqlDbType.Text) { Value = (object?)created.GroupBy ?? DBNull.Value });
@@ -259,8 +384,15 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
         command.Parameters.Add(new NpgsqlParameter("field", NpgsqlDbType.Text) { Value = (object?)created.Field ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter<string>("reset_usage", created.ResetUsage));
         command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = created.CreatedAt.UtcDateTime });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        return created;
+        // The only unique key a new feature can meet is its lookup key's (ids are fresh).
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1 ? created : null;
+    }
+
+    private static FeatureDetails? ReadDetails(NpgsqlDataReader reader, int first)
+    {
+        string? Text(int ordinal) => reader.IsDBNull(first + ordinal) ? null : reader.GetString(first + ordinal);
+        var details = new FeatureDetails(Text(0), Text(1), Text(2), Text(3), Text(4));
+        return details == FeatureDetails.None ? null : details;
     }
 
     private static ImmutableArray<UsageFilter> FiltersFromJson(string json)
@@ -324,7 +456,14 @@ public sealed class CatalogStore(FlexpriceDatabase database, TimeProvider time)
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
         reader.GetFieldValue<DateTime>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTime>(6), NullableInt(reader, 7), NullableInt(reader, 8));
 
-    private static CustomerRecord ReadCustomer(NpgsqlDataReader reader) => new(
-        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-        reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetFieldValue<DateTime>(6));
+    private const int CustomerColumnCount = 13;
+
+    private static CustomerRecord ReadCustomer(NpgsqlDataReader reader)
+    {
+        string? Text(int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+        var address = new CustomerAddress(Text(7), Text(8), Text(9), Text(10), Text(11), Text(12));
+        return new CustomerRecord(
+            reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Text(4), Text(5), reader.GetFieldValue<DateTime>(6),
+            address.IsEmpty ? null : address);
+    }
 }

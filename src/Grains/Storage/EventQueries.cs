@@ -41,32 +41,37 @@ public sealed class EventQueries(FlexpriceDatabase database)
     private const string StoredColumns = "external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties::text, ingested_at";
 
     /// <summary>
-    /// The tenant's events matching <paramref name="filter"/>, newest first by (timestamp, event id, customer), at most
-    /// <paramref name="limit"/>. With <see cref="EventListFilter.After"/> the page is the events just newer than it (still returned newest first).
+    /// The tenant's events matching <paramref name="filter"/>, in <paramref name="order"/>, at most <paramref name="limit"/>
+    /// after skipping <paramref name="offset"/>, from <paramref name="position"/> on (or from the start). A backward position
+    /// reads the rows nearest before its key; they are still returned in listing order.
     /// </summary>
-    public async Task<List<StoredEvent>> ListAsync(string tenantId, EventListFilter filter, int limit, CancellationToken cancellationToken)
+    public async Task<List<StoredEvent>> ListAsync(
+        string tenantId, EventListFilter filter, EventListOrder order, EventListPosition? position, int limit, int offset, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand();
         var where = Where(command, tenantId, filter);
-        var key = filter.Before ?? filter.After;
-        if (key is not null)
+        var columns = order.ByName ? "event_name, event_time, event_id, external_customer_id" : "event_time, event_id, external_customer_id";
+        var ascending = order.Ascending != (position?.Backward ?? false);
+        if (position is { Key: var key })
         {
-            where.Add(filter.Before is not null
-                ? "(event_time, event_id, external_customer_id) < (@key_time, @key_id, @key_customer)"
-                : "(event_time, event_id, external_customer_id) > (@key_time, @key_id, @key_customer)");
+            where.Add(order.ByName
+                ? $"({columns}) {(ascending ? ">" : "<")} (@key_name, @key_time, @key_id, @key_customer)"
+                : $"({columns}) {(ascending ? ">" : "<")} (@key_time, @key_id, @key_customer)");
             command.Parameters.Add(new NpgsqlParameter<DateTime>("key_time", NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(key.Timestamp, DateTimeKind.Utc) });
             command.Parameters.Add(new NpgsqlParameter<string>("key_id", key.EventId));
             command.Parameters.Add(new NpgsqlParameter<string>("key_customer", key.ExternalCustomerId));
+            command.Parameters.Add(new NpgsqlParameter<string>("key_name", key.EventName));
         }
 
-        var order = filter.After is not null && filter.Before is null ? "ASC" : "DESC";
+        var direction = ascending ? "ASC" : "DESC";
         command.CommandText = $"""
             SELECT {StoredColumns} FROM events WHERE {string.Join(" AND ", where)}
-            ORDER BY event_time {order}, event_id {order}, external_customer_id {order} LIMIT @limit
+            ORDER BY {string.Join(", ", columns.Split(", ").Select(c => $"{c} {direction}"))} LIMIT @limit OFFSET @offset
             """;
         command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        command.Parameters.Add(new NpgsqlParameter<int>("offset", offset));
         var events = await ReadStoredAsync(command, cancellationToken);
-        if (order == "ASC")
+        if (position is { Backward: true })
         {
             events.Reverse();
         }
@@ -74,7 +79,7 @@ public sealed class EventQueries(FlexpriceDatabase database)
         return events;
     }
 
-    /// <summary>How many of the tenant's events match <paramref name="filter"/>'s criteria (its keyset positions aside).</summary>
+    /// <summary>How many of the tenant's events match <paramref name="filter"/>.</summary>
     public async Task<long> CountAsync(string tenantId, EventListFilter filter, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand();
@@ -111,6 +116,15 @@ public sealed class EventQueries(FlexpriceDatabase database)
         Text("source", "source", filter.Source);
         Time("event_time >= @start", "start", filter.Start);
         Time("event_time < @end", "end", filter.End);
+        var index = 0;
+        foreach (var match in filter.Properties ?? [])
+        {
+            where.Add($"properties ->> @property_key{index} = ANY(@property_values{index})");
+            command.Parameters.Add(new NpgsqlParameter<string>($"property_key{index}", match.Key));
+            command.Parameters.Add(new NpgsqlParameter<string[]>($"property_values{index}", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. match.Values] });
+            index++;
+        }
+
         return where;
     }
 
