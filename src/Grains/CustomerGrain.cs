@@ -283,7 +283,8 @@ public sealed class CustomerGrain(
     private AppendPlan Plan(ImmutableArray<IngestBatch> batches, IngestResult?[] results, int perAppend)
     {
         var plan = new AppendPlan();
-        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        // Only a call of several requests can have one take an id another needs.
+        var claimed = batches.Length > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
         for (var b = 0; b < batches.Length && plan.Parts.Count < perAppend; b++)
         {
             if (results[b] is not null)
@@ -298,7 +299,7 @@ public sealed class CustomerGrain(
                 continue;
             }
 
-            if (batch.Events.Any(e => claimed.Contains(e.EventId)))
+            if (claimed is not null && batch.Events.Any(e => claimed.Contains(e.EventId)))
             {
                 continue;
             }
@@ -328,17 +329,22 @@ public sealed class CustomerGrain(
     {
         var outcomes = new EventOutcome[events.Length];
         var pending = new List<int>(events.Length);
-        var firstIndex = new Dictionary<string, int>(events.Length, StringComparer.Ordinal);
+        // A single event cannot repeat one of its batch.
+        var firstIndex = events.Length > 1 ? new Dictionary<string, int>(events.Length, StringComparer.Ordinal) : null;
         for (var i = 0; i < events.Length; i++)
         {
             var e = events[i];
-            if (firstIndex.TryGetValue(e.EventId, out var first))
+            if (firstIndex is not null)
             {
-                outcomes[i] = IdempotencyRule.Decide(events[first].Fingerprint, e.Fingerprint);
-                continue;
+                if (firstIndex.TryGetValue(e.EventId, out var first))
+                {
+                    outcomes[i] = IdempotencyRule.Decide(events[first].Fingerprint, e.Fingerprint);
+                    continue;
+                }
+
+                firstIndex[e.EventId] = i;
             }
 
-            firstIndex[e.EventId] = i;
             if (_projection.Recent.TryCompare(e.EventId, e.Fingerprint, out var same))
             {
                 outcomes[i] = IdempotencyRule.Decide(same);

@@ -19,10 +19,9 @@ public sealed class CustomerLanes
 
     public Task<IngestResult> SendAsync(string grainKey, ICustomerGrain grain, IngestBatch batch)
     {
-        var waiter = new Waiter(batch);
         while (true)
         {
-            var lane = _lanes.GetOrAdd(grainKey, _ => new Lane(grain));
+            var lane = _lanes.GetOrAdd(grainKey, static (_, g) => new Lane(g), grain);
             lock (lane)
             {
                 if (lane.Closed)
@@ -31,15 +30,30 @@ public sealed class CustomerLanes
                     continue;
                 }
 
-                lane.Waiting.Add(waiter);
-                if (!lane.Busy)
+                if (lane.Busy)
                 {
-                    lane.Busy = true;
-                    _ = PumpAsync(grainKey, lane);
+                    var waiter = new Waiter(batch);
+                    lane.Waiting.Add(waiter);
+                    return waiter.Completion.Task;
                 }
+
+                lane.Busy = true;
             }
 
-            return waiter.Completion.Task;
+            // An idle lane: this request goes at once, itself, and then sends what arrived meanwhile.
+            return SendFirstAsync(grainKey, lane, batch);
+        }
+    }
+
+    private async Task<IngestResult> SendFirstAsync(string grainKey, Lane lane, IngestBatch batch)
+    {
+        try
+        {
+            return await lane.Grain.Ingest(batch);
+        }
+        finally
+        {
+            _ = PumpAsync(grainKey, lane);
         }
     }
 

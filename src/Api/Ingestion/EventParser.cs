@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Flexprice.Api.Contracts;
 using Flexprice.Api.Infrastructure;
@@ -119,7 +120,8 @@ public static class EventParser
         }
 
         // Read once, here: what the event gives each feature it feeds travels to the grain, which folds it as it is.
-        var inputs = ImmutableArray.CreateBuilder<FeatureInput>(features.Length);
+        var inputs = new FeatureInput[features.Length];
+        var fed = 0;
         foreach (var feature in features)
         {
             // An event outside a feature's filters does not feed it, so need not carry its field.
@@ -134,7 +136,7 @@ public static class EventParser
                 return false;
             }
 
-            inputs.Add(new FeatureInput(feature.Id, input.Number, input.Text, input.UniqueKey));
+            inputs[fed++] = new FeatureInput(feature.Id, input.Number, input.Text, input.UniqueKey);
         }
 
         var eventIdGiven = !string.IsNullOrEmpty(eventId);
@@ -147,7 +149,7 @@ public static class EventParser
             EventFingerprint.Compute(eventName, properties, timestampGiven ? timestamp : null),
             eventIdGiven,
             string.IsNullOrEmpty(internalCustomerId) ? null : internalCustomerId,
-            inputs.DrainToImmutable()));
+            ImmutableCollectionsMarshal.AsImmutableArray(fed == inputs.Length ? inputs : inputs[..fed])));
         error = "";
         return true;
     }
