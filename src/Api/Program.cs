@@ -1,9 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
-using Flexprice.Api.Endpoints;
-using Flexprice.Api.Infrastructure;
-using Flexprice.Api.Ingestion;
 using Flexprice.Api.Operations;
 using Flexprice.Silo;
 using Flexprice.Silo.Telemetry;
@@ -50,7 +47,7 @@ v1.MapUsageApi();
 v1.MapEventDebuggerApi();
 v1.MapCustomersApi();
 v1.MapFeaturesApi();
-v1.MapTenantsApi();
+v1.MapApiKeysApi();
 
 app.Run();
 

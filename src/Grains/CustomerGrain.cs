@@ -21,7 +21,7 @@ public sealed class CustomerGrain(
     [PersistentState("usage", StorageNames.Checkpoints)] IPersistentState<CustomerUsageState> state,
     CustomerEventLog log,
     EventLogWriter writer,
-    CatalogStore catalog,
+    CustomerStore customers,
     HotEventsBudget hotBudget,
     IOptions<CustomerGrainOptions> options,
     TimeProvider time,
@@ -464,7 +464,7 @@ public sealed class CustomerGrain(
 
     private async Task<bool> EnsureCustomerAsync(CancellationToken cancellationToken)
     {
-        _customer ??= await catalog.FindCustomerByExternalIdAsync(_tenantId, _externalId, cancellationToken);
+        _customer ??= await customers.FindCustomerByExternalIdAsync(_tenantId, _externalId, cancellationToken);
         return _customer is not null;
     }
 

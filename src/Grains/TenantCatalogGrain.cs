@@ -8,7 +8,7 @@ namespace Flexprice.Grains;
 /// nodes with every request) when they change. Features are immutable and only ever added, so the number of features
 /// is the catalog's version.
 /// </summary>
-public sealed class TenantCatalogGrain(CatalogStore store, ILogger<TenantCatalogGrain> logger) : Grain, ITenantCatalogGrain
+public sealed class TenantCatalogGrain(FeatureStore store, ILogger<TenantCatalogGrain> logger) : Grain, ITenantCatalogGrain
 {
     private readonly HashSet<ICatalogSubscriber> _subscribers = [];
     private CatalogSnapshot _snapshot = new(0, []);

@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json.Serialization.Metadata;
-using Flexprice.Api.Contracts;
 
 namespace Flexprice.Api.Infrastructure;
 

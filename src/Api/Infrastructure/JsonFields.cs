@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Flexprice.Api.Contracts;
 
 namespace Flexprice.Api.Infrastructure;
 

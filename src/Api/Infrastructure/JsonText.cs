@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Flexprice.Api.Contracts;
 
 namespace Flexprice.Api.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Flexprice.Api.Contracts;
 using Flexprice.Grains;
 using Flexprice.Grains.RateLimiting;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,4 @@
 using System.Text;
-using Flexprice.Api.Contracts;
 using Flexprice.Grains;
 
 namespace Flexprice.Api.Infrastructure;

@@ -1,7 +1,4 @@
 using System.Text.Json;
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
-using Flexprice.Api.Usage;
 
 namespace Flexprice.Api.Search;
 

@@ -1,5 +1,3 @@
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
 using Flexprice.Grains.Storage;
 
 namespace Flexprice.Api.Usage;
@@ -15,7 +13,7 @@ public readonly record struct CustomerResolution(string? ExternalCustomerId, IRe
 public static class CustomerReference
 {
     public static async Task<CustomerResolution> ResolveAsync(
-        CatalogStore store, string tenantId, string? customerId, string? externalCustomerId, CancellationToken cancellationToken)
+        CustomerStore store, string tenantId, string? customerId, string? externalCustomerId, CancellationToken cancellationToken)
     {
         externalCustomerId = string.IsNullOrEmpty(externalCustomerId) ? null : externalCustomerId;
         if (string.IsNullOrEmpty(customerId))

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 

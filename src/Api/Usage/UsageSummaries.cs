@@ -1,6 +1,3 @@
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Endpoints;
-using Flexprice.Api.Infrastructure;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 using Flexprice.Grains.Storage;
@@ -31,7 +28,7 @@ public static class UsageSummaries
     public const string MonthlyPeriod = "MONTHLY";
 
     public static async Task<IResult> AnswerAsync(
-        HttpContext http, GrainRefs grains, CatalogStore store, UsageQueryService queries, TimeProvider time, UsageSummaryRequest request)
+        HttpContext http, GrainRefs grains, CustomerStore store, UsageQueryService queries, TimeProvider time, UsageSummaryRequest request)
     {
         if ((InputLimits.CheckParameter(request.CustomerId, "customer_id", InputLimits.MaxIdLength)
             ?? InputLimits.CheckParameter(request.CustomerLookupKey, "customer_lookup_key", InputLimits.MaxIdLength)) is { } invalid)
@@ -109,7 +106,7 @@ public static class UsageSummaries
 
     private readonly record struct FoundCustomer(CustomerRecord? Customer, IResult? Error);
 
-    private static async Task<FoundCustomer> FindCustomerAsync(CatalogStore store, string tenantId, UsageSummaryRequest request, CancellationToken cancellationToken)
+    private static async Task<FoundCustomer> FindCustomerAsync(CustomerStore store, string tenantId, UsageSummaryRequest request, CancellationToken cancellationToken)
     {
         CustomerRecord? byId = null;
         if (!string.IsNullOrEmpty(request.CustomerId))

@@ -15,7 +15,7 @@ internal sealed class TestTenant(ClusterFixture fixture, string id)
 
     public static async Task<TestTenant> CreateAsync(ClusterFixture fixture)
     {
-        var (tenant, _) = await fixture.Catalog.CreateTenantAsync("grain-tests", CancellationToken.None);
+        var (tenant, _) = await fixture.Tenants.CreateTenantAsync("grain-tests", CancellationToken.None);
         return new TestTenant(fixture, tenant.Id);
     }
 
@@ -27,7 +27,7 @@ internal sealed class TestTenant(ClusterFixture fixture, string id)
     public async Task<string> CustomerAsync(string? externalId = null)
     {
         externalId ??= "cust-" + Guid.NewGuid().ToString("N");
-        Assert.NotNull(await fixture.Catalog.CreateCustomerAsync(Id, externalId, "Customer " + externalId, null, null, CancellationToken.None));
+        Assert.NotNull(await fixture.Customers.CreateCustomerAsync(Id, externalId, "Customer " + externalId, null, null, CancellationToken.None));
         return externalId;
     }
 

@@ -1,11 +1,8 @@
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
-using Flexprice.Api.Usage;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 using Flexprice.Grains.Storage;
 
-namespace Flexprice.Api.Endpoints;
+namespace Flexprice.Api.Usage;
 
 /// <summary>Flexprice's usage queries: <c>POST /v1/events/usage</c> and <c>POST /v1/events/usage/meter</c>.</summary>
 public static class UsageApi
@@ -43,7 +40,7 @@ public static class UsageApi
         return v1;
     }
 
-    private static async Task<IResult> ByEventName(HttpContext http, UsageQueryService usage, CatalogStore store, TimeProvider time)
+    private static async Task<IResult> ByEventName(HttpContext http, UsageQueryService usage, CustomerStore store, TimeProvider time)
     {
         var (request, error) = await ReadAsync(http, time);
         if (request is null)
@@ -71,7 +68,7 @@ public static class UsageApi
         return await AnswerAsync(http, usage, store, request, request.EventName, meter);
     }
 
-    private static async Task<IResult> ByMeter(HttpContext http, UsageQueryService usage, GrainRefs grains, CatalogStore store, TimeProvider time)
+    private static async Task<IResult> ByMeter(HttpContext http, UsageQueryService usage, GrainRefs grains, CustomerStore store, TimeProvider time)
     {
         var (request, error) = await ReadAsync(http, time);
         if (request is null)
@@ -102,7 +99,7 @@ public static class UsageApi
         return await AnswerAsync(http, usage, store, request, feature.EventName, meter);
     }
 
-    private static async Task<IResult> AnswerAsync(HttpContext http, UsageQueryService usage, CatalogStore store, UsageRequest request, string eventName, MeterSpec meter)
+    private static async Task<IResult> AnswerAsync(HttpContext http, UsageQueryService usage, CustomerStore store, UsageRequest request, string eventName, MeterSpec meter)
     {
         if (UsageRequest.Validate(meter) is { } problem)
         {
@@ -134,7 +131,7 @@ public static class UsageApi
             source));
     }
 
-    private static async Task<IResult> Analytics(HttpContext http, UsageQueryService usage, GrainRefs grains, CatalogStore store, TimeProvider time)
+    private static async Task<IResult> Analytics(HttpContext http, UsageQueryService usage, GrainRefs grains, CustomerStore store, TimeProvider time)
     {
         var (document, error) = await JsonBody.ParseAsync(http.Request);
         if (document is null)

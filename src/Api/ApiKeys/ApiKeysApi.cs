@@ -1,18 +1,16 @@
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
 using Flexprice.Grains;
 using Flexprice.Grains.RateLimiting;
 using Flexprice.Grains.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Flexprice.Api.Endpoints;
+namespace Flexprice.Api.ApiKeys;
 
 /// <summary>Tenants and their API keys: <c>/v1/tenants</c>, <c>/v1/secrets/api/keys</c>.</summary>
-public static class TenantsApi
+public static class ApiKeysApi
 {
     public const string KeysNeedAdmin = "Only an admin API key can manage API keys";
 
-    public static RouteGroupBuilder MapTenantsApi(this RouteGroupBuilder v1)
+    public static RouteGroupBuilder MapApiKeysApi(this RouteGroupBuilder v1)
     {
         v1.MapPost("/tenants", CreateTenant)
             .WithTags("Tenants")
@@ -61,10 +59,10 @@ public static class TenantsApi
         return v1;
     }
 
-    private static async Task<IResult> CreateTenant(HttpContext http, CatalogStore store)
+    private static async Task<IResult> CreateTenant(HttpContext http, TenantStore store)
     {
         var caller = http.Caller();
-        if (!caller.IsAdmin || caller.TenantId != CatalogStore.DefaultTenantId)
+        if (!caller.IsAdmin || caller.TenantId != TenantStore.DefaultTenantId)
         {
             return Errors.Forbidden("Only an admin API key of the default tenant can create tenants");
         }
@@ -89,7 +87,7 @@ public static class TenantsApi
         return TypedResults.Created($"/v1/tenants/{tenant.Id}", new TenantCreatedResponse(tenant.Id, tenant.Name, key.RawKey));
     }
 
-    private static async Task<IResult> CreateKey(HttpContext http, CatalogStore store, IOptions<RateLimitOptions> rateLimits)
+    private static async Task<IResult> CreateKey(HttpContext http, TenantStore store, IOptions<RateLimitOptions> rateLimits)
     {
         if (!http.Caller().IsAdmin)
         {
@@ -134,7 +132,7 @@ public static class TenantsApi
             new ApiKeyCreatedResponse(key.Id, key.Name, issued.RawKey, key.DisplayId, key.CreatedAt, EffectiveLimits(key, rateLimits.Value), ToResponse(key, rateLimits.Value)));
     }
 
-    private static async Task<IResult> ListKeys(HttpContext http, CatalogStore store, IOptions<RateLimitOptions> rateLimits)
+    private static async Task<IResult> ListKeys(HttpContext http, TenantStore store, IOptions<RateLimitOptions> rateLimits)
     {
         if (!http.Caller().IsAdmin)
         {
@@ -147,7 +145,7 @@ public static class TenantsApi
             new Pagination(keys.Length, keys.Length, 0)));
     }
 
-    private static async Task<IResult> UpdateKey(HttpContext http, CatalogStore store, IGrainFactory grains, IOptions<RateLimitOptions> rateLimits, string id)
+    private static async Task<IResult> UpdateKey(HttpContext http, TenantStore store, IGrainFactory grains, IOptions<RateLimitOptions> rateLimits, string id)
     {
         if (InputLimits.CheckParameter(id, "id", InputLimits.MaxIdLength) is { } invalid)
         {
@@ -220,7 +218,7 @@ public static class TenantsApi
         return new RateLimitsResponse(limits.EventsPerMinute, limits.BulkPerMinute);
     }
 
-    private static async Task<IResult> RevokeKey(HttpContext http, CatalogStore store, IGrainFactory grains, string id)
+    private static async Task<IResult> RevokeKey(HttpContext http, TenantStore store, IGrainFactory grains, string id)
     {
         if (!http.Caller().IsAdmin)
         {

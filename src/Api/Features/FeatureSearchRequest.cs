@@ -1,8 +1,7 @@
 using System.Text.Json;
-using Flexprice.Api.Infrastructure;
 using Flexprice.Grains;
 
-namespace Flexprice.Api.Search;
+namespace Flexprice.Api.Features;
 
 /// <summary>
 /// The body of <c>POST /v1/features/search</c>, Flexprice's <c>FeatureFilter</c>: every criterion optional, all of them

@@ -1,11 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
-using Flexprice.Api.Usage;
 using Flexprice.Grains.Storage;
 
-namespace Flexprice.Api.Events;
+namespace Flexprice.Api.Debugger;
 
 /// <summary>
 /// A listing of the tenant's stored events, as <c>GET /v1/events</c> (query string) and <c>POST /v1/events/query</c>
@@ -37,7 +34,7 @@ public sealed record EventListQuery(
     /// <summary>The deepest offset: deeper pages are reached with <c>iter_last_key</c>, which costs the same at any depth.</summary>
     public const int MaxOffset = 100_000;
 
-    public static async Task<IResult> AnswerAsync(HttpContext http, EventQueries log, CatalogStore store, EventListQuery query)
+    public static async Task<IResult> AnswerAsync(HttpContext http, EventQueries log, CustomerStore store, EventListQuery query)
     {
         var byName = query.Sort switch
         {

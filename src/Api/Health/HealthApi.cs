@@ -1,7 +1,7 @@
 using Flexprice.Grains;
 using Flexprice.Grains.Storage;
 
-namespace Flexprice.Api.Endpoints;
+namespace Flexprice.Api.Health;
 
 /// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (database reachable, cluster answering).</summary>
 public static class HealthApi

@@ -1,10 +1,7 @@
 using System.Text.Json;
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
-using Flexprice.Api.Search;
 using Flexprice.Grains;
 
-namespace Flexprice.Api.Endpoints;
+namespace Flexprice.Api.Features;
 
 /// <summary>Metered features and their meters: <c>/v1/features</c>.</summary>
 public static class FeaturesApi

@@ -1,4 +1,4 @@
-namespace Flexprice.Api.Ingestion;
+namespace Flexprice.Api.Events;
 
 /// <summary>Which ingestion route a request came by (part of an Idempotency-Key's request hash).</summary>
 public enum IngestRoute

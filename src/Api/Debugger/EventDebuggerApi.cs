@@ -1,14 +1,10 @@
 using System.Text.Json;
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Events;
-using Flexprice.Api.Infrastructure;
-using Flexprice.Api.Usage;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 using Flexprice.Grains.Storage;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Flexprice.Api.Endpoints;
+namespace Flexprice.Api.Debugger;
 
 /// <summary>The event debugger: list stored events, look one up and see what it fed, and see refused requests.</summary>
 public static class EventDebuggerApi
@@ -59,7 +55,7 @@ public static class EventDebuggerApi
     private static async Task<IResult> List(
         HttpContext http,
         EventQueries log,
-        CatalogStore store,
+        CustomerStore store,
         [FromQuery(Name = "external_customer_id")] string? externalCustomerId,
         [FromQuery(Name = "customer_id")] string? customerId,
         [FromQuery(Name = "event_name")] string? eventName,
@@ -102,7 +98,7 @@ public static class EventDebuggerApi
             externalCustomerId, customerId, eventName, eventId, source, start, end, size, skip, iterFirstKey, iterLastKey, sort, order, null));
     }
 
-    private static async Task<IResult> Query(HttpContext http, EventQueries log, CatalogStore store)
+    private static async Task<IResult> Query(HttpContext http, EventQueries log, CustomerStore store)
     {
         var (document, error) = await JsonBody.ParseAsync(http.Request);
         if (document is null)

@@ -1,9 +1,7 @@
 using System.Text.Json;
-using Flexprice.Api.Infrastructure;
-using Flexprice.Api.Usage;
 using Flexprice.Grains.Storage;
 
-namespace Flexprice.Api.Events;
+namespace Flexprice.Api.Debugger;
 
 /// <summary>
 /// The body of <c>POST /v1/events/query</c>, Flexprice's <c>GetEventsRequest</c>: the filters of <c>GET /v1/events</c>, and

@@ -1,11 +1,8 @@
 using System.Text.Json;
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
-using Flexprice.Api.Ingestion;
 using Flexprice.Api.Telemetry;
 using Flexprice.Grains;
 
-namespace Flexprice.Api.Endpoints;
+namespace Flexprice.Api.Events;
 
 /// <summary>
 /// The spec's ingestion routes: <c>POST /v1/events</c> and <c>POST /v1/events/bulk</c>. Both read their events,

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Flexprice.Api.Contracts;
+namespace Flexprice.Api.Usage;
 
 /// <summary>
 /// Flexprice's usage summary of one customer (<c>GET /v1/customers/usage</c>). There are no plans or entitlements here,

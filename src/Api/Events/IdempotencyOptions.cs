@@ -1,4 +1,4 @@
-namespace Flexprice.Api.Ingestion;
+namespace Flexprice.Api.Events;
 
 /// <summary>How long an <c>Idempotency-Key</c> is remembered (configuration section <c>Idempotency</c>).</summary>
 public sealed class IdempotencyOptions

@@ -1,11 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
 using Flexprice.Grains.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Flexprice.Api.Ingestion;
+namespace Flexprice.Api.Events;
 
 /// <summary>
 /// The <c>Idempotency-Key</c> header on the ingestion routes (Stripe's convention), for clients that name no

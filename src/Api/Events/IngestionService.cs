@@ -1,10 +1,8 @@
 using System.Collections.Immutable;
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Telemetry;
 using Flexprice.Grains;
 
-namespace Flexprice.Api.Ingestion;
+namespace Flexprice.Api.Events;
 
 /// <summary>What became of one event of a request, as a bulk's partial answer lists it.</summary>
 public static class IngestStatus

@@ -1,8 +1,7 @@
 using System.Text.Json;
-using Flexprice.Api.Infrastructure;
 using Flexprice.Grains.Storage;
 
-namespace Flexprice.Api.Search;
+namespace Flexprice.Api.Customers;
 
 /// <summary>
 /// The body of <c>POST /v1/customers/search</c>, Flexprice's <c>CustomerFilter</c>: every criterion optional, all of them

@@ -1,13 +1,9 @@
 using System.Text.Json;
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
-using Flexprice.Api.Search;
-using Flexprice.Api.Usage;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 using Flexprice.Grains.Storage;
 
-namespace Flexprice.Api.Endpoints;
+namespace Flexprice.Api.Customers;
 
 /// <summary>Customers, and their usage: <c>/v1/customers</c>.</summary>
 public static class CustomersApi
@@ -67,7 +63,7 @@ public static class CustomersApi
         return v1;
     }
 
-    private static async Task<IResult> Create(HttpContext http, CatalogStore store, IGrainFactory grains)
+    private static async Task<IResult> Create(HttpContext http, CustomerStore store, IGrainFactory grains)
     {
         var (request, error) = await JsonBody.ReadAsync<CreateCustomerRequest>(http.Request);
         if (request is null)
@@ -110,7 +106,7 @@ public static class CustomersApi
             : TypedResults.Created($"/v1/customers/{customer.Id}", ToResponse(customer));
     }
 
-    private static async Task<IResult> List(HttpContext http, CatalogStore store, string? limit, string? offset)
+    private static async Task<IResult> List(HttpContext http, CustomerStore store, string? limit, string? offset)
     {
         if (!InputLimits.TryInteger(limit, "limit", 1, 1000, out var limitValue, out var error) || !InputLimits.TryInteger(offset, "offset", 0, int.MaxValue, out var offsetValue, out error))
         {
@@ -123,7 +119,7 @@ public static class CustomersApi
         return TypedResults.Ok(new ListResponse<CustomerResponse>([.. items.Select(ToResponse)], new Pagination(total, take, skip)));
     }
 
-    private static async Task<IResult> Get(HttpContext http, CatalogStore store, string id)
+    private static async Task<IResult> Get(HttpContext http, CustomerStore store, string id)
     {
         if (InputLimits.CheckParameter(id, "id", InputLimits.MaxIdLength) is { } invalid)
         {
@@ -134,7 +130,7 @@ public static class CustomersApi
         return customer is null ? Errors.NotFound($"Customer '{ErrorMessages.Echo(id)}' not found") : TypedResults.Ok(ToResponse(customer));
     }
 
-    private static async Task<IResult> GetByExternalId(HttpContext http, CatalogStore store, [Microsoft.AspNetCore.Mvc.FromRoute(Name = "external_id")] string externalId)
+    private static async Task<IResult> GetByExternalId(HttpContext http, CustomerStore store, [Microsoft.AspNetCore.Mvc.FromRoute(Name = "external_id")] string externalId)
     {
         externalId = RawRouteValue.Unescaped(http, externalId);
         if (InputLimits.CheckParameter(externalId, "external_id", InputLimits.MaxIdLength) is { } invalid)
@@ -146,7 +142,7 @@ public static class CustomersApi
         return customer is null ? Errors.NotFound(ErrorMessages.CustomerNotFound(externalId)) : TypedResults.Ok(ToResponse(customer));
     }
 
-    private static async Task<IResult> Search(HttpContext http, CatalogStore store)
+    private static async Task<IResult> Search(HttpContext http, CustomerStore store)
     {
         var (document, error) = await JsonBody.ParseAsync(http.Request);
         if (document is null)
@@ -175,7 +171,7 @@ public static class CustomersApi
     }
 
     private static async Task<IResult> UsageSummary(
-        HttpContext http, GrainRefs grains, CatalogStore store, UsageQueryService queries, TimeProvider time,
+        HttpContext http, GrainRefs grains, CustomerStore store, UsageQueryService queries, TimeProvider time,
         [Microsoft.AspNetCore.Mvc.FromQuery(Name = "customer_id")] string? customerId,
         [Microsoft.AspNetCore.Mvc.FromQuery(Name = "customer_lookup_key")] string? customerLookupKey,
         [Microsoft.AspNetCore.Mvc.FromQuery(Name = "feature_ids")] string[]? featureIds,
@@ -189,7 +185,7 @@ public static class CustomersApi
     }
 
     private static async Task<IResult> Usage(
-        HttpContext http, GrainRefs grains, CatalogStore store, UsageQueryService queries,
+        HttpContext http, GrainRefs grains, CustomerStore store, UsageQueryService queries,
         [Microsoft.AspNetCore.Mvc.FromRoute(Name = "external_customer_id")] string externalCustomerId,
         [Microsoft.AspNetCore.Mvc.FromQuery(Name = "start_time")] string? startTime,
         [Microsoft.AspNetCore.Mvc.FromQuery(Name = "end_time")] string? endTime)
@@ -232,7 +228,7 @@ public static class CustomersApi
 
     /// <summary>Usage of every feature over [start_time, end_time) (either may be left out: unbounded on that side), from the event log.</summary>
     private static async Task<IResult> RangeUsageAsync(
-        HttpContext http, GrainRefs grains, CatalogStore store, UsageQueryService queries, string tenantId, string externalCustomerId, string? startTime, string? endTime)
+        HttpContext http, GrainRefs grains, CustomerStore store, UsageQueryService queries, string tenantId, string externalCustomerId, string? startTime, string? endTime)
     {
         if (!UsageRequest.TryTime(startTime, "start_time", out var start, out var error) || !UsageRequest.TryTime(endTime, "end_time", out var end, out error))
         {

@@ -2,13 +2,11 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 using Flexprice.Grains.Storage;
 
-namespace Flexprice.Api.Ingestion;
+namespace Flexprice.Api.Events;
 
 /// <summary>An event that passed validation, with the customer it belongs to.</summary>
 public readonly record struct ParsedEvent(string ExternalCustomerId, IngestEvent Event);

@@ -1,7 +1,7 @@
 using Flexprice.Grains.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Flexprice.Api.Ingestion;
+namespace Flexprice.Api.Events;
 
 /// <summary>Forgets Idempotency-Keys past their retention, every hour (on every API node; the delete is idempotent).</summary>
 public sealed class IdempotencyKeyCleanup(IdempotencyKeys store, IOptions<IdempotencyOptions> options, TimeProvider time, ILogger<IdempotencyKeyCleanup> logger)

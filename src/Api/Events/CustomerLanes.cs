@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Flexprice.Grains;
 
-namespace Flexprice.Api.Ingestion;
+namespace Flexprice.Api.Events;
 
 /// <summary>
 /// One lane per customer on this API node: while a customer's grain call is in flight, the requests for that customer
