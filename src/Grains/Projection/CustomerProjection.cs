@@ -89,14 +89,19 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
     {
         if (inputsVersion == Catalog.Version && !e.Inputs.IsDefault && Hot is null)
         {
-            foreach (var feature in Catalog.FeaturesFor(e.EventName))
+            var features = Catalog.FeaturesFor(e.EventName);
+            var changes = new AggregateChange[features.Length];
+            var planned = 0;
+            foreach (var feature in features)
             {
                 var aggregate = State.Features[feature.Id];
                 if (seq > aggregate.ThroughSeq && Input(e.Inputs, feature.Id) is { } input)
                 {
-                    Aggregator.Apply(aggregate, feature.Aggregation, seq, e.Timestamp, new AggregationInput(input.Number, input.Text, input.UniqueKey));
+                    changes[planned++] = Aggregator.Plan(aggregate, feature.Aggregation, seq, e.Timestamp, new AggregationInput(input.Number, input.Text, input.UniqueKey));
                 }
             }
+
+            Commit(changes, planned);
         }
         else
         {
@@ -134,15 +139,32 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
     /// <summary>Folds one logged event into each feature it feeds that has not yet seen its position.</summary>
     private void Fold(long seq, string eventName, DateTime timestamp, JsonElement properties)
     {
-        Hot?.Add(seq, eventName, timestamp, properties);
-        foreach (var feature in Catalog.FeaturesFor(eventName))
+        var features = Catalog.FeaturesFor(eventName);
+        var changes = new AggregateChange[features.Length];
+        var planned = 0;
+        foreach (var feature in features)
         {
             var aggregate = State.Features[feature.Id];
             // Events logged before the feature existed may lack its field: they do not feed it.
             if (seq > aggregate.ThroughSeq && feature.Accepts(properties) && PropertyReader.TryRead(properties, feature, out var input, out _))
             {
-                Aggregator.Apply(aggregate, feature.Aggregation, seq, timestamp, input);
+                changes[planned++] = Aggregator.Plan(aggregate, feature.Aggregation, seq, timestamp, input);
             }
+        }
+
+        Commit(changes, planned);
+        Hot?.Add(seq, eventName, timestamp, properties);
+    }
+
+    /// <summary>
+    /// An event feeds all of its features or none: every change was planned (where an overflow would throw) before any
+    /// is written.
+    /// </summary>
+    private static void Commit(AggregateChange[] changes, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Aggregator.Commit(changes[i]);
         }
     }
 
