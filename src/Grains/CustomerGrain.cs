@@ -36,6 +36,7 @@ public sealed class CustomerGrain(
     private CustomerRecord? _customer;
     private int _sinceCheckpoint;
     private ITenantCatalogGrain? _catalogGrain;
+    private IGrainTimer? _backgroundCatchUp;
 
     // True while the log is being read into the aggregates: they are half-updated, and an
     // interleaved usage query must wait for its turn instead of reading them.
@@ -469,12 +470,19 @@ public sealed class CustomerGrain(
     }
 
     /// <summary>
-    /// Brings every feature of <paramref name="snapshot"/> up to the end of the log: replays what
-    /// follows the checkpoint, and the whole log for a feature this customer has not seen before.
+    /// Brings the features of <paramref name="snapshot"/> up to the end of the log: replays what follows the
+    /// checkpoint now, and starts the background catch-up of a feature this customer has not seen before.
     /// </summary>
     private async Task CatchUpAsync(CatalogSnapshot snapshot, CancellationToken cancellationToken)
     {
         var from = _projection.Adopt(snapshot);
+        if (_projection.IsCatchingUp)
+        {
+            // A feature new to this customer reads the earlier log in the background, a chunk per turn, so that
+            // ingestion goes on meanwhile (each request waits at most for one chunk).
+            _backgroundCatchUp ??= this.RegisterGrainTimer(CatchUpChunkAsync, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+        }
+
         var replayed = 0;
         _catchingUp = true;
         try
@@ -496,6 +504,31 @@ public sealed class CustomerGrain(
         {
             _sinceCheckpoint += replayed;
             logger.LogInformation("Customer {Tenant}/{Customer}: replayed {Count} logged events after position {From}", _tenantId, _externalId, replayed, from);
+        }
+    }
+
+    /// <summary>One turn of the background catch-up: a chunk of the log folded into the features still catching up.</summary>
+    private async Task CatchUpChunkAsync(CancellationToken cancellationToken)
+    {
+        if (_projection.IsCatchingUp && !_catchingUp)
+        {
+            var read = 0;
+            await foreach (var row in log.ReadAsync(_tenantId, _externalId, _projection.CatchUpFrom, options.Value.CatchUpChunkEvents, cancellationToken))
+            {
+                _projection.CatchUp(row);
+                read++;
+            }
+
+            // No append ran during the chunk (this is a turn of its own): the log ends at LastSeq.
+            _projection.CaughtUp(logEnded: read < options.Value.CatchUpChunkEvents);
+            _sinceCheckpoint += read;
+        }
+
+        if (!_projection.IsCatchingUp)
+        {
+            _backgroundCatchUp?.Dispose();
+            _backgroundCatchUp = null;
+            logger.LogInformation("Customer {Tenant}/{Customer}: every feature has caught up with the log", _tenantId, _externalId);
         }
     }
 

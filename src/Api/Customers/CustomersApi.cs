@@ -210,17 +210,17 @@ public static class CustomersApi
         var features = new List<FeatureUsageResponse>(usage.Features.Length);
         foreach (var f in usage.Features)
         {
-            var (value, count) = (f.Value, f.EventCount);
+            var (value, count, partial) = (f.Value, f.EventCount, f.Partial);
             if (f.Feature.NeedsEvents())
             {
-                // Per-bucket and per-group results need the events: computed from the log.
+                // Per-bucket and per-group results need the events: computed from the log (whole, never partial).
                 var query = FeatureMeter.Query(f.Feature.EventName, f.Feature.Meter(), new Grains.Aggregation.UsageRange(AllTime.Start, AllTime.End, TimeZoneInfo.Utc));
                 var answer = await queries.FromLogAsync(tenantId, externalCustomerId, query, http.RequestAborted);
-                (value, count) = (answer.Value, answer.EventCount);
+                (value, count, partial) = (answer.Value, answer.EventCount, false);
             }
 
             features.Add(new FeatureUsageResponse(
-                f.Feature.Id, f.Feature.Name, f.Feature.EventName, f.Feature.Aggregation.ToWireName(), UsageApi.ValueOf(value), count));
+                f.Feature.Id, f.Feature.Name, f.Feature.EventName, f.Feature.Aggregation.ToWireName(), UsageApi.ValueOf(value), count, partial ? true : null));
         }
 
         return TypedResults.Ok(new UsageResponse(usage.ExternalCustomerId, features));

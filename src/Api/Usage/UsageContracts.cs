@@ -8,7 +8,8 @@ public sealed record UsageResponse(string ExternalCustomerId, IReadOnlyList<Feat
 
 /// <param name="Value">A number; a string for LATEST over string values.</param>
 /// <param name="EventCount">Events that fed the feature.</param>
-public sealed record FeatureUsageResponse(string FeatureId, string FeatureName, string EventName, string AggregationType, object Value, long EventCount);
+/// <param name="Partial">True while the feature, new to the customer, is still reading the customer's earlier events (all-time usage only); absent otherwise.</param>
+public sealed record FeatureUsageResponse(string FeatureId, string FeatureName, string EventName, string AggregationType, object Value, long EventCount, bool? Partial = null);
 
 /// <summary>
 /// A usage query's answer. <see cref="Value"/> is the aggregate over the whole range (not a sum of windows);

@@ -35,7 +35,7 @@ public sealed class CustomerProjectionTests
     }
 
     [Fact]
-    public void A_feature_added_later_replays_the_whole_log_and_only_it()
+    public void A_feature_added_later_catches_up_from_the_log_alone_and_is_partial_until_then()
     {
         var projection = New();
         projection.Adopt(Catalog(1, Calls));
@@ -43,14 +43,31 @@ public sealed class CustomerProjectionTests
         projection.Append(2, Event("e2", 3m), inputsVersion: 1);
         projection.SetThroughSeq();
 
-        var from = projection.Adopt(Catalog(2, Calls, Credits));
-        Assert.Equal(0, from);
-        projection.Replay(Logged(1, "e1", 2m));
-        projection.Replay(Logged(2, "e2", 3m));
-        projection.ReplayedFrom(from);
+        // The new feature does not hold the tail's replay up: it catches up on its own.
+        Assert.Equal(2, projection.Adopt(Catalog(2, Calls, Credits)));
+        Assert.True(projection.IsCatchingUp);
+        Assert.Equal(0, projection.CatchUpFrom);
+        Assert.True(projection.Usage("c").Features.Single(f => f.Feature.Id == Credits.Id).Partial);
 
-        Assert.Equal(2, projection.State.Features[Calls.Id].EventCount);
-        Assert.Equal(5m, projection.State.Features[Credits.Id].Sum);
+        // An append meanwhile feeds the features that are current; the catching-up one reads it from the log in turn.
+        projection.Append(3, Event("e3", 4m), inputsVersion: 2);
+        projection.SetThroughSeq();
+        Assert.Equal(0m, projection.State.Features[Credits.Id].Sum);
+        projection.CatchUp(Logged(1, "e1", 2m));
+        projection.CatchUp(Logged(2, "e2", 3m));
+        projection.CaughtUp(logEnded: false);
+        Assert.True(projection.IsCatchingUp);
+        projection.CatchUp(Logged(3, "e3", 4m));
+        projection.CaughtUp(logEnded: false);
+
+        Assert.False(projection.IsCatchingUp);
+        Assert.Equal(3, projection.State.Features[Calls.Id].EventCount);
+        Assert.Equal(9m, projection.State.Features[Credits.Id].Sum);
+        Assert.False(projection.Usage("c").Features.Single(f => f.Feature.Id == Credits.Id).Partial);
+
+        // Current again: the next append feeds it at once.
+        projection.Append(4, Event("e4", 1m), inputsVersion: 2);
+        Assert.Equal(10m, projection.State.Features[Credits.Id].Sum);
     }
 
     [Fact]

@@ -50,6 +50,25 @@ internal sealed class TestTenant(ClusterFixture fixture, string id)
         return usage.Features.ToDictionary(f => f.Feature.Id, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Usage by feature id once no feature is still catching up (a feature new to the customer reads its earlier events
+    /// in the background and reports <see cref="FeatureUsage.Partial"/> until then); waits at most 30 s.
+    /// </summary>
+    public async Task<Dictionary<string, FeatureUsage>> CaughtUpUsageAsync(string customer)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var usage = await UsageAsync(customer);
+            if (usage.Values.All(f => !f.Partial) || DateTime.UtcNow > deadline)
+            {
+                return usage;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public async Task<long> StoredEventsAsync(string customer) =>
         await TestDatabase.ScalarAsync<long>(
             "SELECT count(*) FROM events WHERE tenant_id = @t AND external_customer_id = @c", ("t", Id), ("c", customer));
