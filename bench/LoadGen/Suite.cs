@@ -9,7 +9,7 @@ namespace Flexprice.Bench;
 public sealed record Measurement(
     int Run, string Scenario, double EventsPerSecond, double RequestsPerSecond, double P50, double P95, double P99,
     double ServerCores, double PostgresCores, double GeneratorCores, double PeakRssMb, double WalBytesPerEvent,
-    long Refused, long Failed, int? WrongTotals)
+    long Refused, long Failed, int? WrongTotals, double AllocatedBytesPerRequest = double.NaN)
 {
     /// <summary>Server plus PostgreSQL CPU per event, in microseconds.</summary>
     public double CpuMicrosPerEvent => EventsPerSecond > 0 ? (Nz(ServerCores) + Nz(PostgresCores)) * 1e6 / EventsPerSecond : double.NaN;
@@ -185,15 +185,39 @@ public sealed class Suite(BenchOptions options)
     {
         await Load.RunAsync(server, connections, options.WarmUp, ratePerSecond, next);
         var wal = await WalBytesAsync();
+        var allocated = server == options.Url ? await AllocatedBytesAsync() : double.NaN;
         var sampler = new Sampler(server == options.Url ? options.ServerPid : options.BarePid, options.PostgresPid);
         var result = await Load.RunAsync(server, connections, options.Seconds, ratePerSecond, next);
         var cpu = sampler.Finish();
         await sampler.DisposeAsync();
         var walPerEvent = (await WalBytesAsync() - wal) / Math.Max(1, result.Events);
-        return await RecordAsync(run, name, result, cpu, walPerEvent, verify);
+        var allocatedPerRequest = (await AllocatedBytesAsync() - allocated) / Math.Max(1, result.RequestCount);
+        return await RecordAsync(run, name, result, cpu, walPerEvent, verify, allocatedPerRequest);
     }
 
-    private async Task<Measurement> RecordAsync(int run, string name, LoadResult result, (double Server, double Postgres, double Generator, long PeakRss) cpu, double walPerEvent, bool verify)
+    /// <summary>What the server has allocated so far (the runtime's dotnet.gc.heap.total_allocated, read from its /metrics); NaN when not exported.</summary>
+    private async Task<double> AllocatedBytesAsync()
+    {
+        try
+        {
+            var text = await _http.GetStringAsync(new Uri(options.Url, "/metrics"));
+            foreach (var line in text.Split('\n'))
+            {
+                if (line.StartsWith("dotnet_gc_heap_total_allocated_bytes_total", StringComparison.Ordinal))
+                {
+                    return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        return double.NaN;
+    }
+
+    private async Task<Measurement> RecordAsync(
+        int run, string name, LoadResult result, (double Server, double Postgres, double Generator, long PeakRss) cpu, double walPerEvent, bool verify, double allocatedPerRequest = double.NaN)
     {
         if (options.TimelineMs is { } threshold)
         {
@@ -205,11 +229,12 @@ public sealed class Suite(BenchOptions options)
 
         int? wrong = verify ? await _workload.VerifyAsync(_http) + await WrongRowCountAsync() : null;
         var m = new Measurement(run, name, result.EventsPerSecond, result.RequestsPerSecond, result.Percentile(0.50), result.Percentile(0.95), result.Percentile(0.99),
-            cpu.Server, cpu.Postgres, cpu.Generator, cpu.PeakRss / 1048576.0, walPerEvent, result.Refused, result.Failed, wrong);
+            cpu.Server, cpu.Postgres, cpu.Generator, cpu.PeakRss / 1048576.0, walPerEvent, result.Refused, result.Failed, wrong, allocatedPerRequest);
         _measurements.Add(m);
         Console.WriteLine(
             $"{name,-28} {m.EventsPerSecond,9:F0} ev/s {m.RequestsPerSecond,9:F1} req/s  p50 {m.P50,7:F1} p95 {m.P95,7:F1} p99 {m.P99,7:F1} ms  " +
             $"cpu server {m.ServerCores:F2} pg {m.PostgresCores:F2} gen {m.GeneratorCores:F2}  rss {m.PeakRssMb:F0} MB  wal {m.WalBytesPerEvent:F0} B/ev  " +
+            (double.IsNaN(m.AllocatedBytesPerRequest) ? "" : $"alloc {m.AllocatedBytesPerRequest / 1024:F1} KB/req  ") +
             $"refused {m.Refused} failed {m.Failed}{(wrong is null ? "" : wrong == 0 ? "  totals ok" : $"  TOTALS WRONG {wrong}")}");
         return m;
     }

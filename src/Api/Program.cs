@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Flexprice.Api.Endpoints;
-using Flexprice.Api.Infrastructure;
-using Flexprice.Api.Ingestion;
+using System.Text.Json.Serialization.Metadata;
 using Flexprice.Api.Operations;
 using Flexprice.Silo;
 using Flexprice.Silo.Telemetry;
@@ -27,7 +25,9 @@ builder.Services.AddSingleton<Flexprice.Api.Usage.UsageQueryService>();
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    // Nulls are left out (the spec's shapes), except in the bodies Flexprice's SDKs read key by key.
     options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+    options.SerializerOptions.TypeInfoResolver = (options.SerializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(EveryKeyJson.Modify);
 });
 builder.Services.AddOpenApi(options => options.AddJsonBodies().AddRequestExamples().AddApiKeyScheme().AddOptionalNullables());
 builder.Services.AddProblemDetails();
@@ -48,7 +48,7 @@ v1.MapUsageApi();
 v1.MapEventDebuggerApi();
 v1.MapCustomersApi();
 v1.MapFeaturesApi();
-v1.MapTenantsApi();
+v1.MapApiKeysApi();
 
 app.Run();
 

@@ -23,10 +23,14 @@ public sealed record FeatureDefinition(
     [property: Id(9)] decimal? Multiplier = null,
     [property: Id(10)] WindowSize? BucketSize = null,
     [property: Id(11)] string? GroupBy = null,
-    [property: Id(12)] ImmutableArray<UsageFilter> Filters = default)
+    [property: Id(12)] ImmutableArray<UsageFilter> Filters = default,
+    [property: Id(13)] FeatureDetails? Details = null)
 {
     /// <summary>The meter's filters; empty when it has none.</summary>
     public ImmutableArray<UsageFilter> MeterFilters => Filters.IsDefault ? [] : Filters;
+
+    /// <summary>The descriptive fields; all null when none were given.</summary>
+    public FeatureDetails Describe => Details ?? FeatureDetails.None;
 }
 
 /// <summary>A request to create a metered feature; validated by the caller.</summary>
@@ -40,4 +44,5 @@ public sealed record NewFeature(
     [property: Id(5)] decimal? Multiplier = null,
     [property: Id(6)] WindowSize? BucketSize = null,
     [property: Id(7)] string? GroupBy = null,
-    [property: Id(8)] ImmutableArray<UsageFilter> Filters = default);
+    [property: Id(8)] ImmutableArray<UsageFilter> Filters = default,
+    [property: Id(9)] FeatureDetails? Details = null);

@@ -10,10 +10,11 @@ public interface ITenantCatalogGrain : IGrainWithStringKey
     Task<CatalogSnapshot> GetSnapshot();
 
     /// <summary>
-    /// Stores a new feature and returns it; the snapshot version grows by one. Every subscriber has been told the new
-    /// version before this returns, so a request the client sends next, to any API node, sees the feature.
+    /// Stores a new feature and returns it (the snapshot version grows by one); null when the tenant has a feature with
+    /// its lookup key. Every subscriber has been told the new version before this returns, so a request the client sends
+    /// next, to any API node, sees the feature.
     /// </summary>
-    Task<FeatureDefinition> CreateFeature(NewFeature feature);
+    Task<FeatureDefinition?> CreateFeature(NewFeature feature);
 
     /// <summary>Tells <paramref name="subscriber"/> of every change from now on; returns the current version.</summary>
     [AlwaysInterleave]

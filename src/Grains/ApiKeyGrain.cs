@@ -10,7 +10,7 @@ namespace Flexprice.Grains;
 /// in memory only: persisting every request would cost a database write per request, and everything in a window is at
 /// most 60 s old. If the activation is lost (silo crash), the key's count restarts from zero for at most one minute.
 /// </summary>
-public sealed class ApiKeyGrain(CatalogStore store, IOptions<RateLimitOptions> rateLimits, TimeProvider time) : Grain, IApiKeyGrain
+public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> rateLimits, TimeProvider time) : Grain, IApiKeyGrain
 {
     /// <summary>How often the key asks its catalog again: the catalog's pushes are the rule, this the safety net.</summary>
     private static readonly TimeSpan ResubscribeEvery = TimeSpan.FromMinutes(1);

@@ -21,7 +21,7 @@ public sealed class CustomerGrain(
     [PersistentState("usage", StorageNames.Checkpoints)] IPersistentState<CustomerUsageState> state,
     CustomerEventLog log,
     EventLogWriter writer,
-    CatalogStore catalog,
+    CustomerStore customers,
     HotEventsBudget hotBudget,
     IOptions<CustomerGrainOptions> options,
     TimeProvider time,
@@ -36,6 +36,7 @@ public sealed class CustomerGrain(
     private CustomerRecord? _customer;
     private int _sinceCheckpoint;
     private ITenantCatalogGrain? _catalogGrain;
+    private IGrainTimer? _backgroundCatchUp;
 
     // True while the log is being read into the aggregates: they are half-updated, and an
     // interleaved usage query must wait for its turn instead of reading them.
@@ -283,7 +284,8 @@ public sealed class CustomerGrain(
     private AppendPlan Plan(ImmutableArray<IngestBatch> batches, IngestResult?[] results, int perAppend)
     {
         var plan = new AppendPlan();
-        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        // Only a call of several requests can have one take an id another needs.
+        var claimed = batches.Length > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
         for (var b = 0; b < batches.Length && plan.Parts.Count < perAppend; b++)
         {
             if (results[b] is not null)
@@ -298,7 +300,7 @@ public sealed class CustomerGrain(
                 continue;
             }
 
-            if (batch.Events.Any(e => claimed.Contains(e.EventId)))
+            if (claimed is not null && batch.Events.Any(e => claimed.Contains(e.EventId)))
             {
                 continue;
             }
@@ -328,17 +330,22 @@ public sealed class CustomerGrain(
     {
         var outcomes = new EventOutcome[events.Length];
         var pending = new List<int>(events.Length);
-        var firstIndex = new Dictionary<string, int>(events.Length, StringComparer.Ordinal);
+        // A single event cannot repeat one of its batch.
+        var firstIndex = events.Length > 1 ? new Dictionary<string, int>(events.Length, StringComparer.Ordinal) : null;
         for (var i = 0; i < events.Length; i++)
         {
             var e = events[i];
-            if (firstIndex.TryGetValue(e.EventId, out var first))
+            if (firstIndex is not null)
             {
-                outcomes[i] = IdempotencyRule.Decide(events[first].Fingerprint, e.Fingerprint);
-                continue;
+                if (firstIndex.TryGetValue(e.EventId, out var first))
+                {
+                    outcomes[i] = IdempotencyRule.Decide(events[first].Fingerprint, e.Fingerprint);
+                    continue;
+                }
+
+                firstIndex[e.EventId] = i;
             }
 
-            firstIndex[e.EventId] = i;
             if (_projection.Recent.TryCompare(e.EventId, e.Fingerprint, out var same))
             {
                 outcomes[i] = IdempotencyRule.Decide(same);
@@ -458,17 +465,24 @@ public sealed class CustomerGrain(
 
     private async Task<bool> EnsureCustomerAsync(CancellationToken cancellationToken)
     {
-        _customer ??= await catalog.FindCustomerByExternalIdAsync(_tenantId, _externalId, cancellationToken);
+        _customer ??= await customers.FindCustomerByExternalIdAsync(_tenantId, _externalId, cancellationToken);
         return _customer is not null;
     }
 
     /// <summary>
-    /// Brings every feature of <paramref name="snapshot"/> up to the end of the log: replays what
-    /// follows the checkpoint, and the whole log for a feature this customer has not seen before.
+    /// Brings the features of <paramref name="snapshot"/> up to the end of the log: replays what follows the
+    /// checkpoint now, and starts the background catch-up of a feature this customer has not seen before.
     /// </summary>
     private async Task CatchUpAsync(CatalogSnapshot snapshot, CancellationToken cancellationToken)
     {
         var from = _projection.Adopt(snapshot);
+        if (_projection.IsCatchingUp)
+        {
+            // A feature new to this customer reads the earlier log in the background, a chunk per turn, so that
+            // ingestion goes on meanwhile (each request waits at most for one chunk).
+            _backgroundCatchUp ??= this.RegisterGrainTimer(CatchUpChunkAsync, TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+        }
+
         var replayed = 0;
         _catchingUp = true;
         try
@@ -490,6 +504,31 @@ public sealed class CustomerGrain(
         {
             _sinceCheckpoint += replayed;
             logger.LogInformation("Customer {Tenant}/{Customer}: replayed {Count} logged events after position {From}", _tenantId, _externalId, replayed, from);
+        }
+    }
+
+    /// <summary>One turn of the background catch-up: a chunk of the log folded into the features still catching up.</summary>
+    private async Task CatchUpChunkAsync(CancellationToken cancellationToken)
+    {
+        if (_projection.IsCatchingUp && !_catchingUp)
+        {
+            var read = 0;
+            await foreach (var row in log.ReadAsync(_tenantId, _externalId, _projection.CatchUpFrom, options.Value.CatchUpChunkEvents, cancellationToken))
+            {
+                _projection.CatchUp(row);
+                read++;
+            }
+
+            // No append ran during the chunk (this is a turn of its own): the log ends at LastSeq.
+            _projection.CaughtUp(logEnded: read < options.Value.CatchUpChunkEvents);
+            _sinceCheckpoint += read;
+        }
+
+        if (!_projection.IsCatchingUp)
+        {
+            _backgroundCatchUp?.Dispose();
+            _backgroundCatchUp = null;
+            logger.LogInformation("Customer {Tenant}/{Customer}: every feature has caught up with the log", _tenantId, _externalId);
         }
     }
 

@@ -19,6 +19,12 @@ public sealed class CustomerGrainOptions
     /// <summary>Usage queries whose range starts less than this long ago are answered from the events the grain holds in memory; older ranges from the event log.</summary>
     public TimeSpan HotPeriod { get; set; } = TimeSpan.FromHours(26);
 
+    /// <summary>
+    /// A feature new to a customer reads the customer's earlier events in the background, this many per grain turn
+    /// (ingestion interleaves between turns, so no request waits longer than one chunk).
+    /// </summary>
+    public int CatchUpChunkEvents { get; set; } = 5_000;
+
     /// <summary>At most this many events held in memory per customer; beyond it the in-memory period shortens.</summary>
     public int HotMaxEvents { get; set; } = 20_000;
 

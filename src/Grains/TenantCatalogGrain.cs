@@ -8,7 +8,7 @@ namespace Flexprice.Grains;
 /// nodes with every request) when they change. Features are immutable and only ever added, so the number of features
 /// is the catalog's version.
 /// </summary>
-public sealed class TenantCatalogGrain(CatalogStore store, ILogger<TenantCatalogGrain> logger) : Grain, ITenantCatalogGrain
+public sealed class TenantCatalogGrain(FeatureStore store, ILogger<TenantCatalogGrain> logger) : Grain, ITenantCatalogGrain
 {
     private readonly HashSet<ICatalogSubscriber> _subscribers = [];
     private CatalogSnapshot _snapshot = new(0, []);
@@ -20,9 +20,14 @@ public sealed class TenantCatalogGrain(CatalogStore store, ILogger<TenantCatalog
 
     public Task<CatalogSnapshot> GetSnapshot() => Task.FromResult(_snapshot);
 
-    public async Task<FeatureDefinition> CreateFeature(NewFeature feature)
+    public async Task<FeatureDefinition?> CreateFeature(NewFeature feature)
     {
         var created = await store.CreateFeatureAsync(this.GetPrimaryKeyString(), feature, CancellationToken.None);
+        if (created is null)
+        {
+            return null;
+        }
+
         // Reload rather than append: another activation (while a cluster's membership settles) may have added features too.
         await ReloadAsync(CancellationToken.None);
         await Task.WhenAll(_subscribers.ToList().Select(NotifyAsync));

@@ -157,7 +157,9 @@ public static class SiloHosting
         services.TryAddSingleton<EventQueries>();
         services.TryAddSingleton<EventLogWriter>();
         services.AddOptions<EventLogWriterOptions>().BindConfiguration("EventLogWriter");
-        services.TryAddSingleton<CatalogStore>();
+        services.TryAddSingleton<TenantStore>();
+        services.TryAddSingleton<CustomerStore>();
+        services.TryAddSingleton<FeatureStore>();
         services.TryAddSingleton<IdempotencyKeys>();
         services.AddOptions<CustomerGrainOptions>().BindConfiguration("CustomerGrain");
         services.TryAddSingleton(sp => new HotEventsBudget(sp.GetRequiredService<IOptions<CustomerGrainOptions>>().Value.HotMaxBytesPerSilo));
@@ -185,14 +187,14 @@ internal sealed class ConnectUntilTimeout(IConfiguration configuration, TimeProv
 }
 
 /// <summary>Applies the schema and ensures the bootstrap API key before anything else starts.</summary>
-internal sealed class DatabaseStartup(IConfiguration configuration, CatalogStore catalog) : IHostedService
+internal sealed class DatabaseStartup(IConfiguration configuration, TenantStore tenants) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await DatabaseSchema.ApplyAsync(configuration.PostgresConnectionString(), cancellationToken);
         if (configuration["FLEXPRICE_BOOTSTRAP_API_KEY"] is { Length: > 0 } bootstrapKey)
         {
-            await catalog.EnsureBootstrapKeyAsync(bootstrapKey, cancellationToken);
+            await tenants.EnsureBootstrapKeyAsync(bootstrapKey, cancellationToken);
         }
     }
 

@@ -1,4 +1,3 @@
-using Flexprice.Api.Contracts;
 using Flexprice.Grains;
 using Flexprice.Grains.Storage;
 

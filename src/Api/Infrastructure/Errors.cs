@@ -1,4 +1,3 @@
-using Flexprice.Api.Contracts;
 
 namespace Flexprice.Api.Infrastructure;
 

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Flexprice.Api.Contracts;
 
 namespace Flexprice.Api.Infrastructure;
 
@@ -15,6 +14,9 @@ public static class InputLimits
 
     /// <summary>Names and short texts: <c>event_name</c>, <c>source</c>, a meter's <c>event_name</c> and <c>field</c>, feature, customer, key and tenant names, e-mail, filter keys and values.</summary>
     public const int MaxNameLength = 255;
+
+    /// <summary>Descriptions (a feature's <c>description</c>).</summary>
+    public const int MaxDescriptionLength = 2048;
 
     /// <summary>An event's <c>properties</c> (and a customer's <c>metadata</c>), serialized: 64 KiB.</summary>
     public const int MaxPropertiesBytes = 64 * 1024;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Flexprice.Api.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace Flexprice.Api.Infrastructure;

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Flexprice.Api.Contracts;
 
 namespace Flexprice.Api.Infrastructure;
 
@@ -14,6 +13,20 @@ public static class JsonText
     /// </summary>
     public static string? FindUnstorable(JsonElement root)
     {
+        // The parser leaves the UTF-8 inside strings unchecked until a string is read: check all of it at once.
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(root);
+        if (!System.Text.Unicode.Utf8.IsValid(raw))
+        {
+            return ErrorMessages.InvalidJson;
+        }
+
+        // U+0000 and lone surrogates can then only come as \u escapes: a document without any is fine as it is,
+        // found without reading a single string.
+        if (raw.IndexOf("\\u"u8) < 0)
+        {
+            return null;
+        }
+
         var path = new List<string>();
         try
         {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Flexprice.Api.Contracts;
 using Flexprice.Grains;
 using Flexprice.Grains.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -13,12 +12,13 @@ namespace Flexprice.Api.Infrastructure;
 /// </summary>
 public sealed class RateLimitFilter : IEndpointFilter
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    // Not async: passing the request on costs no state machine of its own.
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var decision = http.CallerRateLimit() ?? throw new InvalidOperationException("A rate-limited route was let in without a decision.");
         RateLimitHeaders.Write(http.Response, decision);
-        return decision.Allowed ? await next(context) : RateLimitHeaders.TooManyRequests(http, decision.RetryAfter);
+        return decision.Allowed ? next(context) : ValueTask.FromResult<object?>(RateLimitHeaders.TooManyRequests(http, decision.RetryAfter));
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Flexprice.Api.Contracts;
 using Flexprice.Grains;
 
 namespace Flexprice.Api.Infrastructure;
@@ -15,7 +14,7 @@ public sealed class RejectionRecorder(IGrainFactory grains, TimeProvider time, I
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var head = new HeadCapturingStream(http.Request.Body, HeadBytes);
+        using var head = new HeadCapturingStream(http.Request.Body, HeadBytes);
         http.Request.Body = head;
         var result = await next(context);
         if (result is IStatusCodeHttpResult { StatusCode: 400 or 409 or 503 } status && http.Items.ContainsKey(typeof(ApiKeyIdentity)))
@@ -41,13 +40,22 @@ public sealed class RejectionRecorder(IGrainFactory grains, TimeProvider time, I
         return result;
     }
 
-    /// <summary>Passes reads through, keeping a copy of the first bytes.</summary>
+    /// <summary>Passes reads through, keeping a copy of the first bytes (in a pooled buffer, given back when disposed; the inner stream stays open).</summary>
     private sealed class HeadCapturingStream(Stream inner, int capacity) : Stream
     {
-        private readonly byte[] _head = new byte[capacity];
+        private byte[]? _head = System.Buffers.ArrayPool<byte>.Shared.Rent(capacity);
         private int _length;
 
-        public string Head() => Encoding.UTF8.GetString(_head, 0, _length);
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && _head is { } head)
+            {
+                _head = null;
+                System.Buffers.ArrayPool<byte>.Shared.Return(head);
+            }
+        }
+
+        public string Head() => _head is null ? "" : Encoding.UTF8.GetString(_head, 0, _length);
 
         public override bool CanRead => true;
 
@@ -82,9 +90,13 @@ public sealed class RejectionRecorder(IGrainFactory grains, TimeProvider time, I
 
         private int Keep(ReadOnlySpan<byte> read)
         {
-            var take = Math.Min(read.Length, _head.Length - _length);
-            read[..take].CopyTo(_head.AsSpan(_length));
-            _length += take;
+            if (_head is { } head)
+            {
+                var take = Math.Min(read.Length, capacity - _length);
+                read[..take].CopyTo(head.AsSpan(_length));
+                _length += take;
+            }
+
             return read.Length;
         }
     }

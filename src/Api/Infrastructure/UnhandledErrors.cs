@@ -1,4 +1,3 @@
-using Flexprice.Api.Contracts;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Flexprice.Api.Infrastructure;

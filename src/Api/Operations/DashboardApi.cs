@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using Flexprice.Api.Infrastructure;
 using Flexprice.Grains;
 using Flexprice.Grains.Storage;
 using Flexprice.Silo.Dashboard;
@@ -80,7 +79,7 @@ public static class DashboardApi
         return Results.Redirect(path + "/", permanent: false);
     }
 
-    private static bool IsOperator(ApiKeyIdentity? identity) => identity is { IsAdmin: true, TenantId: CatalogStore.DefaultTenantId };
+    private static bool IsOperator(ApiKeyIdentity? identity) => identity is { IsAdmin: true, TenantId: TenantStore.DefaultTenantId };
 
     private static ITimeLimitedDataProtector Protector(IDataProtectionProvider protection) =>
         protection.CreateProtector(Purpose).ToTimeLimitedDataProtector();

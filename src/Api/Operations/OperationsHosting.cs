@@ -1,4 +1,3 @@
-using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Telemetry;
 using Flexprice.Silo.Telemetry;
 

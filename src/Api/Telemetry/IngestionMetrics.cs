@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Flexprice.Api.Contracts;
 using Flexprice.Silo.Telemetry;
 
 namespace Flexprice.Api.Telemetry;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Flexprice.Api.Infrastructure;
 using Flexprice.Api.Telemetry;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;

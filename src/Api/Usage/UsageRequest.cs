@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Flexprice.Api.Contracts;
-using Flexprice.Api.Infrastructure;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
 
@@ -17,6 +15,7 @@ public sealed record UsageRequest(
     string? AggregationType,
     string? PropertyName,
     string? ExternalCustomerId,
+    string? CustomerId,
     string? MeterId,
     string? FeatureId,
     DateTime Start,
@@ -64,36 +63,14 @@ public sealed record UsageRequest(
             return false;
         }
 
-        var endTime = end ?? (start is { } s && s > now ? s + DefaultRange : now);
-        var startTime = start ?? endTime - DefaultRange;
-        if (endTime <= startTime)
+        if (!TryRange(start, end, now, out var startTime, out var endTime, out error))
         {
-            error = "Invalid range: end_time must be after start_time";
             return false;
         }
 
-        WindowSize? window = null;
-        if (Text("window_size") is { Length: > 0 } windowText)
+        if (!TryWindow(Text("window_size"), "window_size", out var window, out error) || !TryWindow(Text("bucket_size"), "bucket_size", out var bucket, out error))
         {
-            if (!WindowSizeNames.TryParse(windowText, out var w))
-            {
-                error = $"Invalid window_size '{ErrorMessages.Echo(windowText)}': use one of {string.Join(", ", WindowSizeNames.WireNames)}";
-                return false;
-            }
-
-            window = w;
-        }
-
-        WindowSize? bucket = null;
-        if (Text("bucket_size") is { Length: > 0 } bucketText)
-        {
-            if (!WindowSizeNames.TryParse(bucketText, out var b))
-            {
-                error = $"Invalid bucket_size '{ErrorMessages.Echo(bucketText)}': use one of {string.Join(", ", WindowSizeNames.WireNames)}";
-                return false;
-            }
-
-            bucket = b;
+            return false;
         }
 
         var zone = TimeZoneInfo.Utc;
@@ -133,13 +110,25 @@ public sealed record UsageRequest(
             }
         }
 
+        // Flexprice's SDKs name it group_by_property.
+        if (Text("group_by_property") is { Length: > 0 } byProperty)
+        {
+            if (!string.IsNullOrWhiteSpace(groupBy) && groupBy != byProperty)
+            {
+                error = "Invalid group_by_property: it differs from group_by";
+                return false;
+            }
+
+            groupBy = byProperty;
+        }
+
         if (!TryFilters(json, out var filters, out error))
         {
             return false;
         }
 
         request = new UsageRequest(
-            Text("event_name"), Text("aggregation_type"), Text("property_name"), Text("external_customer_id"), Text("meter_id"), Text("feature_id"),
+            Text("event_name"), Text("aggregation_type"), Text("property_name"), Text("external_customer_id"), Text("customer_id"), Text("meter_id"), Text("feature_id"),
             startTime, endTime, window, zone, anchor, multiplier, bucket, string.IsNullOrWhiteSpace(groupBy) ? null : groupBy, filters);
         error = "";
         return true;
@@ -150,33 +139,11 @@ public sealed record UsageRequest(
         ("event_name", InputLimits.MaxNameLength), ("aggregation_type", 64), ("property_name", InputLimits.MaxNameLength),
         ("external_customer_id", InputLimits.MaxIdLength), ("customer_id", InputLimits.MaxIdLength), ("meter_id", InputLimits.MaxIdLength),
         ("feature_id", InputLimits.MaxIdLength), ("start_time", 64), ("end_time", 64), ("billing_anchor", 64), ("window_size", 64),
-        ("bucket_size", 64), ("timezone", 64),
+        ("bucket_size", 64), ("timezone", 64), ("group_by_property", InputLimits.MaxNameLength),
     ];
 
-    private static bool TryText(JsonElement json, string name, int max, out string? value, out string error)
-    {
-        value = null;
-        error = "";
-        if (!json.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
-        {
-            return true;
-        }
-
-        if (element.ValueKind != JsonValueKind.String)
-        {
-            error = $"Invalid field: {name} must be a string";
-            return false;
-        }
-
-        value = element.GetString()!.Trim();
-        if (InputLimits.CheckText(value, name, max) is { } tooLong)
-        {
-            error = tooLong;
-            return false;
-        }
-
-        return true;
-    }
+    private static bool TryText(JsonElement json, string name, int max, out string? value, out string error) =>
+        JsonFields.TryString(json, name, max, out value, out error);
 
     /// <summary>The meter's checks: a field for all but COUNT, a multiplier for SUM_WITH_MULTIPLIER, buckets only for MAX and SUM, no group_by for LATEST.</summary>
     public static string? Validate(MeterSpec meter)
@@ -197,6 +164,35 @@ public sealed record UsageRequest(
         }
 
         return null;
+    }
+
+    /// <summary>The range a usage query covers: [start, end), end defaulting to now (or start + 7 days for a start in the future), start to end − 7 days.</summary>
+    public static bool TryRange(DateTime? start, DateTime? end, DateTime now, out DateTime startTime, out DateTime endTime, out string error)
+    {
+        endTime = end ?? (start is { } s && s > now ? s + DefaultRange : now);
+        startTime = start ?? endTime - DefaultRange;
+        error = endTime <= startTime ? "Invalid range: end_time must be after start_time" : "";
+        return error.Length == 0;
+    }
+
+    /// <summary>A window size by its wire name; null when absent or empty.</summary>
+    public static bool TryWindow(string? text, string name, out WindowSize? window, out string error)
+    {
+        window = null;
+        error = "";
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (!WindowSizeNames.TryParse(text, out var parsed))
+        {
+            error = $"Invalid {name} '{ErrorMessages.Echo(text)}': use one of {string.Join(", ", WindowSizeNames.WireNames)}";
+            return false;
+        }
+
+        window = parsed;
+        return true;
     }
 
     public static bool TryZone(string id, out TimeZoneInfo zone)

@@ -6,36 +6,54 @@ namespace Flexprice.Grains.Aggregation;
 public static class Aggregator
 {
     /// <summary>Folds one event's input into the aggregate. <paramref name="seq"/> is its position in the customer's log.</summary>
-    public static void Apply(FeatureAggregate aggregate, AggregationType type, long seq, DateTime timestamp, in AggregationInput input)
+    public static void Apply(FeatureAggregate aggregate, AggregationType type, long seq, DateTime timestamp, in AggregationInput input) =>
+        Commit(Plan(aggregate, type, seq, timestamp, input));
+
+    /// <summary>
+    /// What folding the input would make of the aggregate, computed without changing it: whatever can fail (an overflow)
+    /// fails here, so that an event is folded into all of its features or none (plan every feature, then commit them).
+    /// </summary>
+    public static AggregateChange Plan(FeatureAggregate aggregate, AggregationType type, long seq, DateTime timestamp, in AggregationInput input)
     {
-        aggregate.EventCount++;
+        var change = new AggregateChange(
+            aggregate, checked(aggregate.EventCount + 1), aggregate.Sum, aggregate.Max, aggregate.Min,
+            aggregate.LatestTimestamp, aggregate.LatestSeq, aggregate.LatestNumber, aggregate.LatestText, null);
         switch (type)
         {
             case AggregationType.Sum or AggregationType.Avg or AggregationType.SumWithMultiplier or AggregationType.WeightedSum:
-                aggregate.Sum += input.Number;
-                break;
+                return change with { Sum = aggregate.Sum + input.Number };
             case AggregationType.Min:
-                aggregate.Min = aggregate.Min is { } min ? Math.Min(min, input.Number) : input.Number;
-                break;
+                return change with { Min = aggregate.Min is { } min ? Math.Min(min, input.Number) : input.Number };
             case AggregationType.Max:
-                aggregate.Max = aggregate.Max is { } max ? Math.Max(max, input.Number) : input.Number;
-                break;
+                return change with { Max = aggregate.Max is { } max ? Math.Max(max, input.Number) : input.Number };
             case AggregationType.Latest:
                 // Greatest timestamp wins; on a tie the later ingested (higher log position) wins.
-                if (aggregate.LatestTimestamp is not { } latest || timestamp > latest || (timestamp == latest && seq > aggregate.LatestSeq))
-                {
-                    aggregate.LatestTimestamp = timestamp;
-                    aggregate.LatestSeq = seq;
-                    aggregate.LatestNumber = input.Number;
-                    aggregate.LatestText = input.Text;
-                }
-
-                break;
+                return aggregate.LatestTimestamp is not { } latest || timestamp > latest || (timestamp == latest && seq > aggregate.LatestSeq)
+                    ? change with { LatestTimestamp = timestamp, LatestSeq = seq, LatestNumber = input.Number, LatestText = input.Text }
+                    : change;
             case AggregationType.CountUnique:
-                (aggregate.Unique ??= new HashSet<string>(StringComparer.Ordinal)).Add(input.UniqueKey!);
-                break;
+                return change with { UniqueKey = input.UniqueKey! };
+            default:
+                return change;
         }
+    }
 
+    /// <summary>Writes a planned change into its aggregate; nothing here can fail for the values' sake.</summary>
+    public static void Commit(in AggregateChange change)
+    {
+        var aggregate = change.Target;
+        aggregate.EventCount = change.EventCount;
+        aggregate.Sum = change.Sum;
+        aggregate.Max = change.Max;
+        aggregate.Min = change.Min;
+        aggregate.LatestTimestamp = change.LatestTimestamp;
+        aggregate.LatestSeq = change.LatestSeq;
+        aggregate.LatestNumber = change.LatestNumber;
+        aggregate.LatestText = change.LatestText;
+        if (change.UniqueKey is { } key)
+        {
+            (aggregate.Unique ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+        }
     }
 
     /// <summary>The usage figure; 0 when no event fed the feature.</summary>
@@ -55,3 +73,8 @@ public static class Aggregator
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }
+
+/// <summary>One event's effect on one feature's aggregate, planned by <see cref="Aggregator.Plan"/> and applied by <see cref="Aggregator.Commit"/>.</summary>
+public readonly record struct AggregateChange(
+    FeatureAggregate Target, long EventCount, decimal Sum, decimal? Max, decimal? Min,
+    DateTime? LatestTimestamp, long LatestSeq, decimal LatestNumber, string? LatestText, string? UniqueKey);

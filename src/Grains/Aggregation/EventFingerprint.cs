@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -9,27 +10,51 @@ namespace Flexprice.Grains.Aggregation;
 /// The identity of an event's payload for the idempotency rule: SHA-256 over the event name, the
 /// properties in canonical form (keys sorted, whitespace and escapes normalised) and the timestamp
 /// when the client gave one. A retry that reorders properties is the same event; a server-chosen
-/// timestamp is not part of it, since a retry without a timestamp gets a new one.
+/// timestamp is not part of it, since a retry without a timestamp gets a new one. Stored with every
+/// event: the bytes hashed must never change.
 /// </summary>
 public static class EventFingerprint
 {
+    // Reused per thread (this runs for every ingested event): the buffer and the writer over it.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
+
     public static byte[] Compute(string eventName, JsonElement properties, DateTime? clientTimestamp)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        buffer.Write(Encoding.UTF8.GetBytes(eventName));
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(512);
+        buffer.ResetWrittenCount();
+        Write(buffer, eventName);
         buffer.Write((ReadOnlySpan<byte>)[0]);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            WriteCanonical(writer, properties);
-        }
-
+        var writer = _writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        WriteCanonical(writer, properties);
+        writer.Flush();
         buffer.Write((ReadOnlySpan<byte>)[0]);
         if (clientTimestamp is { } timestamp)
         {
-            buffer.Write(Encoding.UTF8.GetBytes(timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
+            Span<char> text = stackalloc char[40];
+            timestamp.TryFormat(text, out var written, "O", CultureInfo.InvariantCulture);
+            Write(buffer, text[..written]);
         }
 
-        return SHA256.HashData(buffer.WrittenSpan);
+        var hash = SHA256.HashData(buffer.WrittenSpan);
+        if (buffer.Capacity > 64 * 1024)
+        {
+            // Do not keep a large buffer alive on the thread after an unusual event.
+            _buffer = null;
+            _writer = null;
+        }
+
+        return hash;
+    }
+
+    private static void Write(ArrayBufferWriter<byte> buffer, ReadOnlySpan<char> text)
+    {
+        var span = buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        buffer.Advance(Encoding.UTF8.GetBytes(text, span));
     }
 
     private static void WriteCanonical(Utf8JsonWriter writer, JsonElement element)
@@ -38,17 +63,38 @@ public static class EventFingerprint
         {
             case JsonValueKind.Object:
                 writer.WriteStartObject();
-                // Last value wins for a repeated key, as in the stored JSON's reading.
-                var properties = new SortedDictionary<string, JsonElement>(StringComparer.Ordinal);
-                foreach (var property in element.EnumerateObject())
+                // Sorted by name (ordinal); for a repeated name the last value wins, as in the stored JSON's reading.
+                var count = 0;
+                foreach (var _ in element.EnumerateObject())
                 {
-                    properties[property.Name] = property.Value;
+                    count++;
                 }
 
-                foreach (var (name, value) in properties)
+                var properties = ArrayPool<(string Name, int Order, JsonElement Value)>.Shared.Rent(count);
+                try
                 {
-                    writer.WritePropertyName(name);
-                    WriteCanonical(writer, value);
+                    var i = 0;
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        properties[i] = (property.Name, i, property.Value);
+                        i++;
+                    }
+
+                    Array.Sort(properties, 0, count, OrderedByName.Instance);
+                    for (i = 0; i < count; i++)
+                    {
+                        if (i + 1 < count && string.Equals(properties[i].Name, properties[i + 1].Name, StringComparison.Ordinal))
+                        {
+                            continue;
+                        }
+
+                        writer.WritePropertyName(properties[i].Name);
+                        WriteCanonical(writer, properties[i].Value);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<(string Name, int Order, JsonElement Value)>.Shared.Return(properties, clearArray: true);
                 }
 
                 writer.WriteEndObject();
@@ -69,6 +115,18 @@ public static class EventFingerprint
             default:
                 element.WriteTo(writer);
                 break;
+        }
+    }
+
+    /// <summary>By name (ordinal), then by position, so that the last of a repeated name comes last.</summary>
+    private sealed class OrderedByName : IComparer<(string Name, int Order, JsonElement Value)>
+    {
+        public static readonly OrderedByName Instance = new();
+
+        public int Compare((string Name, int Order, JsonElement Value) x, (string Name, int Order, JsonElement Value) y)
+        {
+            var byName = string.CompareOrdinal(x.Name, y.Name);
+            return byName != 0 ? byName : x.Order.CompareTo(y.Order);
         }
     }
 }

@@ -35,13 +35,18 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
     /// </summary>
     public bool RecentIsWholeLog => _recentFromLogStart && !Recent.HasForgotten;
 
+    private readonly HashSet<string> _catchingUp = new(StringComparer.Ordinal);
+
     private bool _recentFromLogStart;
 
-    /// <summary>Adopts a catalog (aggregates for its new features) and says after which log position to replay.</summary>
+    /// <summary>
+    /// Adopts a catalog and says after which log position to replay the log's tail (what follows the checkpoint). A
+    /// feature new to this customer (or one a checkpoint caught halfway) does not hold that replay up: it catches up
+    /// in the background (<see cref="CatchUp"/>), reported partial until then.
+    /// </summary>
     public long Adopt(CatalogSnapshot catalog)
     {
         Catalog = catalog;
-        var from = State.LastSeq;
         foreach (var feature in catalog.Features)
         {
             if (!State.Features.TryGetValue(feature.Id, out var aggregate))
@@ -49,13 +54,65 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
                 State.Features[feature.Id] = aggregate = new FeatureAggregate();
             }
 
-            from = Math.Min(from, aggregate.ThroughSeq);
+            if (aggregate.ThroughSeq < State.LastSeq)
+            {
+                _catchingUp.Add(feature.Id);
+            }
         }
 
-        return from;
+        return State.LastSeq;
     }
 
-    /// <summary>Folds one event read back from the log (a replay), remembering its id.</summary>
+    /// <summary>True while some feature has not yet folded the whole log.</summary>
+    public bool IsCatchingUp => _catchingUp.Count > 0;
+
+    /// <summary>The position after which the next catch-up chunk reads.</summary>
+    public long CatchUpFrom => _catchingUp.Count == 0 ? State.LastSeq : _catchingUp.Min(id => State.Features[id].ThroughSeq);
+
+    /// <summary>Folds a row of the log into the features still catching up that have not seen its position.</summary>
+    public void CatchUp(LoggedEvent row)
+    {
+        using var properties = JsonDocument.Parse(row.PropertiesJson);
+        var features = Catalog.FeaturesFor(row.EventName);
+        var changes = new AggregateChange[features.Length];
+        var planned = 0;
+        foreach (var feature in features)
+        {
+            var aggregate = State.Features[feature.Id];
+            if (_catchingUp.Contains(feature.Id) && row.Seq > aggregate.ThroughSeq && feature.Accepts(properties.RootElement)
+                && PropertyReader.TryRead(properties.RootElement, feature, out var input, out _))
+            {
+                changes[planned++] = Aggregator.Plan(aggregate, feature.Aggregation, row.Seq, row.Timestamp, input);
+            }
+        }
+
+        Commit(changes, planned);
+        foreach (var id in _catchingUp)
+        {
+            var aggregate = State.Features[id];
+            aggregate.ThroughSeq = Math.Max(aggregate.ThroughSeq, row.Seq);
+        }
+    }
+
+    /// <summary>
+    /// Features that have folded the whole log join the others: from now on appends feed them at once.
+    /// <paramref name="logEnded"/>: the last chunk read to the log's end (the log holds nothing more before LastSeq,
+    /// e.g. after old partitions were dropped).
+    /// </summary>
+    public void CaughtUp(bool logEnded)
+    {
+        if (logEnded)
+        {
+            foreach (var id in _catchingUp)
+            {
+                State.Features[id].ThroughSeq = State.LastSeq;
+            }
+        }
+
+        _catchingUp.RemoveWhere(id => State.Features[id].ThroughSeq >= State.LastSeq);
+    }
+
+    /// <summary>Folds one event read back from the log's tail (a replay), remembering its id.</summary>
     public void Replay(LoggedEvent row)
     {
         using var properties = JsonDocument.Parse(row.PropertiesJson);
@@ -65,8 +122,11 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
         // Row by row, so that a replay cut short by a fault leaves positions a later replay continues from.
         foreach (var feature in Catalog.Features)
         {
-            var aggregate = State.Features[feature.Id];
-            aggregate.ThroughSeq = Math.Max(aggregate.ThroughSeq, row.Seq);
+            if (!_catchingUp.Contains(feature.Id))
+            {
+                var aggregate = State.Features[feature.Id];
+                aggregate.ThroughSeq = Math.Max(aggregate.ThroughSeq, row.Seq);
+            }
         }
     }
 
@@ -89,14 +149,19 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
     {
         if (inputsVersion == Catalog.Version && !e.Inputs.IsDefault && Hot is null)
         {
-            foreach (var feature in Catalog.FeaturesFor(e.EventName))
+            var features = Catalog.FeaturesFor(e.EventName);
+            var changes = new AggregateChange[features.Length];
+            var planned = 0;
+            foreach (var feature in features)
             {
                 var aggregate = State.Features[feature.Id];
-                if (seq > aggregate.ThroughSeq && Input(e.Inputs, feature.Id) is { } input)
+                if (seq > aggregate.ThroughSeq && !_catchingUp.Contains(feature.Id) && Input(e.Inputs, feature.Id) is { } input)
                 {
-                    Aggregator.Apply(aggregate, feature.Aggregation, seq, e.Timestamp, new AggregationInput(input.Number, input.Text, input.UniqueKey));
+                    changes[planned++] = Aggregator.Plan(aggregate, feature.Aggregation, seq, e.Timestamp, new AggregationInput(input.Number, input.Text, input.UniqueKey));
                 }
             }
+
+            Commit(changes, planned);
         }
         else
         {
@@ -112,7 +177,10 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
     {
         foreach (var feature in Catalog.Features)
         {
-            State.Features[feature.Id].ThroughSeq = State.LastSeq;
+            if (!_catchingUp.Contains(feature.Id))
+            {
+                State.Features[feature.Id].ThroughSeq = State.LastSeq;
+            }
         }
     }
 
@@ -126,7 +194,8 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
         {
             var aggregate = State.Features[f.Id];
             var value = Aggregator.Value(aggregate, f.Aggregation);
-            return new FeatureUsage(f, f.Aggregation == AggregationType.SumWithMultiplier ? UsageValue.Of(value.Number * (f.Multiplier ?? 1m)) : value, aggregate.EventCount);
+            return new FeatureUsage(
+                f, f.Aggregation == AggregationType.SumWithMultiplier ? UsageValue.Of(value.Number * (f.Multiplier ?? 1m)) : value, aggregate.EventCount, _catchingUp.Contains(f.Id));
         });
         return new CustomerUsage(externalCustomerId, [.. features]);
     }
@@ -134,15 +203,34 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
     /// <summary>Folds one logged event into each feature it feeds that has not yet seen its position.</summary>
     private void Fold(long seq, string eventName, DateTime timestamp, JsonElement properties)
     {
-        Hot?.Add(seq, eventName, timestamp, properties);
-        foreach (var feature in Catalog.FeaturesFor(eventName))
+        var features = Catalog.FeaturesFor(eventName);
+        var changes = new AggregateChange[features.Length];
+        var planned = 0;
+        foreach (var feature in features)
         {
             var aggregate = State.Features[feature.Id];
-            // Events logged before the feature existed may lack its field: they do not feed it.
-            if (seq > aggregate.ThroughSeq && feature.Accepts(properties) && PropertyReader.TryRead(properties, feature, out var input, out _))
+            // Events logged before the feature existed may lack its field: they do not feed it. A feature still catching
+            // up is fed by the catch-up alone, in log order.
+            if (seq > aggregate.ThroughSeq && !_catchingUp.Contains(feature.Id) && feature.Accepts(properties)
+                && PropertyReader.TryRead(properties, feature, out var input, out _))
             {
-                Aggregator.Apply(aggregate, feature.Aggregation, seq, timestamp, input);
+                changes[planned++] = Aggregator.Plan(aggregate, feature.Aggregation, seq, timestamp, input);
             }
+        }
+
+        Commit(changes, planned);
+        Hot?.Add(seq, eventName, timestamp, properties);
+    }
+
+    /// <summary>
+    /// An event feeds all of its features or none: every change was planned (where an overflow would throw) before any
+    /// is written.
+    /// </summary>
+    private static void Commit(AggregateChange[] changes, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Aggregator.Commit(changes[i]);
         }
     }
 

@@ -34,17 +34,23 @@ public sealed class CustomerEventLog(FlexpriceDatabase database)
     }
 
     /// <summary>The customer's log after position <paramref name="afterSeq"/>, in log order.</summary>
+    public IAsyncEnumerable<LoggedEvent> ReadAsync(string tenantId, string externalCustomerId, long afterSeq, CancellationToken cancellationToken) =>
+        ReadAsync(tenantId, externalCustomerId, afterSeq, int.MaxValue, cancellationToken);
+
+    /// <summary>At most <paramref name="limit"/> events of the customer's log after position <paramref name="afterSeq"/>, in log order.</summary>
     public async IAsyncEnumerable<LoggedEvent> ReadAsync(
-        string tenantId, string externalCustomerId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string tenantId, string externalCustomerId, long afterSeq, int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand($"""
             SELECT {Columns} FROM events e
             WHERE e.tenant_id = @tenant AND e.external_customer_id = @customer AND e.customer_seq > @after
             ORDER BY e.customer_seq
+            LIMIT @limit
             """);
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
         command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId));
         command.Parameters.Add(new NpgsqlParameter<long>("after", afterSeq));
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {

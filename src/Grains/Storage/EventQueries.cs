@@ -68,32 +68,38 @@ public sealed class EventQueries(FlexpriceDatabase database)
         """;
 
     /// <summary>
-    /// The tenant's events matching <paramref name="filter"/>, newest first by (timestamp, event id, customer), at most
-    /// <paramref name="limit"/>. With <see cref="EventListFilter.After"/> the page is the events just newer than it (still returned newest first).
+    /// The tenant's events matching <paramref name="filter"/>, in <paramref name="order"/>, at most <paramref name="limit"/>
+    /// after skipping <paramref name="offset"/>, from <paramref name="position"/> on (or from the start). A backward position
+    /// reads the rows nearest before its key; they are still returned in listing order.
     /// </summary>
-    public async Task<List<StoredEvent>> ListAsync(string tenantId, EventListFilter filter, int limit, CancellationToken cancellationToken)
+    public async Task<List<StoredEvent>> ListAsync(
+        string tenantId, EventListFilter filter, EventListOrder order, EventListPosition? position, int limit, int offset, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand();
         var where = Where(command, tenantId, filter);
-        var key = filter.Before ?? filter.After;
-        if (key is not null)
+        var columns = order.ByName ? "e.event_name, e.event_time, e.event_id, e.external_customer_id" : "e.event_time, e.event_id, e.external_customer_id";
+        var ascending = order.Ascending != (position?.Backward ?? false);
+        if (position is { Key: var key })
         {
-            where.Add(filter.Before is not null
-                ? "(e.event_time, e.event_id, e.external_customer_id) < (@key_time, @key_id, @key_customer) AND e.event_time <= @key_time"
-                : "(e.event_time, e.event_id, e.external_customer_id) > (@key_time, @key_id, @key_customer) AND e.event_time >= @key_time");
+            // By time, the key's own time bounds the scan too, so that only the partitions from it on are read.
+            where.Add(order.ByName
+                ? $"({columns}) {(ascending ? ">" : "<")} (@key_name, @key_time, @key_id, @key_customer)"
+                : $"({columns}) {(ascending ? ">" : "<")} (@key_time, @key_id, @key_customer) AND e.event_time {(ascending ? ">=" : "<=")} @key_time");
             command.Parameters.Add(new NpgsqlParameter<DateTime>("key_time", NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(key.Timestamp, DateTimeKind.Utc) });
             command.Parameters.Add(new NpgsqlParameter<string>("key_id", key.EventId));
             command.Parameters.Add(new NpgsqlParameter<string>("key_customer", key.ExternalCustomerId));
+            command.Parameters.Add(new NpgsqlParameter<string>("key_name", key.EventName));
         }
 
-        var order = filter.After is not null && filter.Before is null ? "ASC" : "DESC";
+        var direction = ascending ? "ASC" : "DESC";
         command.CommandText = $"""
             SELECT {StoredColumns} FROM events e WHERE {string.Join(" AND ", where)}
-            ORDER BY e.event_time {order}, e.event_id {order}, e.external_customer_id {order} LIMIT @limit
+            ORDER BY {string.Join(", ", columns.Split(", ").Select(c => $"{c} {direction}"))} LIMIT @limit OFFSET @offset
             """;
         command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        command.Parameters.Add(new NpgsqlParameter<int>("offset", offset));
         var events = await ReadStoredAsync(command, cancellationToken);
-        if (order == "ASC")
+        if (position is { Backward: true })
         {
             events.Reverse();
         }
@@ -101,7 +107,7 @@ public sealed class EventQueries(FlexpriceDatabase database)
         return events;
     }
 
-    /// <summary>How many of the tenant's events match <paramref name="filter"/>'s criteria (its keyset positions aside).</summary>
+    /// <summary>How many of the tenant's events match <paramref name="filter"/>.</summary>
     public async Task<long> CountAsync(string tenantId, EventListFilter filter, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand();
@@ -143,6 +149,16 @@ public sealed class EventQueries(FlexpriceDatabase database)
             // Found through event_ids (the log has no index by id): the customers and positions that hold it.
             where.Add("(e.external_customer_id, e.customer_seq, e.event_time) IN (SELECT k.external_customer_id, k.customer_seq, k.event_time FROM event_ids k WHERE k.tenant_id = @tenant AND k.event_id = @event_id)");
         }
+
+        var index = 0;
+        foreach (var match in filter.Properties ?? [])
+        {
+            where.Add($"e.properties ->> @property_key{index} = ANY(@property_values{index})");
+            command.Parameters.Add(new NpgsqlParameter<string>($"property_key{index}", match.Key));
+            command.Parameters.Add(new NpgsqlParameter<string[]>($"property_values{index}", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = [.. match.Values] });
+            index++;
+        }
+
         return where;
     }
 

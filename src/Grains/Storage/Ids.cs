@@ -25,8 +25,16 @@ public static class Ids
         // 48 bits of milliseconds, big-endian, then 80 random bits: the ULID layout.
         BinaryPrimitives.WriteInt64BigEndian(bytes[..8], time.GetUtcNow().ToUnixTimeMilliseconds() << 16);
         RandomNumberGenerator.Fill(bytes[6..]);
-        return $"{prefix}_{new Ulid(bytes)}";
+        return Format(prefix, new Ulid(bytes));
     }
+
+    /// <summary><c>prefix_ULID</c>, written straight into the one string it makes.</summary>
+    private static string Format(string prefix, Ulid ulid) => string.Create(prefix.Length + 27, (prefix, ulid), static (chars, state) =>
+    {
+        state.prefix.AsSpan().CopyTo(chars);
+        chars[state.prefix.Length] = '_';
+        state.ulid.TryWriteStringify(chars[(state.prefix.Length + 1)..]);
+    });
 
     /// <summary>
     /// An id in the same shape, made again the same every time from its inputs: the ULID of <paramref name="time"/>
@@ -39,7 +47,7 @@ public static class Ids
         SHA256.HashData(seed, hash);
         BinaryPrimitives.WriteInt64BigEndian(bytes[..8], time.ToUnixTimeMilliseconds() << 16);
         hash[..10].CopyTo(bytes[6..]);
-        return $"{prefix}_{new Ulid(bytes)}";
+        return Format(prefix, new Ulid(bytes));
     }
 
     /// <summary>A new raw API key: <c>sk_</c> and 256 random bits in base62 (each character drawn without bias).</summary>

@@ -33,6 +33,13 @@ CREATE TABLE IF NOT EXISTS customers (
     CONSTRAINT customers_external_id UNIQUE (tenant_id, external_id)
 );
 CREATE INDEX IF NOT EXISTS customers_tenant_created ON customers (tenant_id, created_at DESC, id DESC);
+-- Flexprice's address fields, stored as given.
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS address_line1 text;
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS address_line2 text;
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS address_city text;
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS address_state text;
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS address_postal_code text;
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS address_country text;
 
 -- A metered feature and its meter, one row: features are immutable once created.
 CREATE TABLE IF NOT EXISTS features (
@@ -53,6 +60,13 @@ ALTER TABLE features ADD COLUMN IF NOT EXISTS aggregation_multiplier numeric;
 ALTER TABLE features ADD COLUMN IF NOT EXISTS bucket_size text;
 ALTER TABLE features ADD COLUMN IF NOT EXISTS group_by text;
 ALTER TABLE features ADD COLUMN IF NOT EXISTS filters jsonb;
+-- Flexprice's descriptive fields, stored as given; a lookup key names one feature of the tenant.
+ALTER TABLE features ADD COLUMN IF NOT EXISTS lookup_key text;
+ALTER TABLE features ADD COLUMN IF NOT EXISTS description text;
+ALTER TABLE features ADD COLUMN IF NOT EXISTS unit_singular text;
+ALTER TABLE features ADD COLUMN IF NOT EXISTS unit_plural text;
+ALTER TABLE features ADD COLUMN IF NOT EXISTS metadata jsonb;
+CREATE UNIQUE INDEX IF NOT EXISTS features_lookup_key ON features (tenant_id, lookup_key) WHERE lookup_key IS NOT NULL;
 
 -- The append-only event log, the truth behind every usage figure: `events`, partitioned by event time
 -- (one partition per UTC day, `events_pYYYYMMDD`, and `events_before` for everything older than

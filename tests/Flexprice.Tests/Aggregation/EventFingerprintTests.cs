@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using Flexprice.Grains.Aggregation;
 using static Flexprice.Tests.Aggregation.Features;
 
@@ -93,4 +95,84 @@ public sealed class EventFingerprintTests
 
     private static byte[] Fingerprint(string eventName, string properties, DateTime? timestamp = null) =>
         EventFingerprint.Compute(eventName, Json(properties), timestamp);
+
+    /// <summary>
+    /// Fingerprints are stored with every event: a faster implementation must hash exactly the bytes the first one did
+    /// (event name, NUL, properties re-written with keys in ordinal order and the last of a repeated key, NUL, the client's
+    /// timestamp in round-trip form). The first implementation is kept here as the oracle.
+    /// </summary>
+    [Fact]
+    public void The_bytes_hashed_are_those_of_the_first_implementation()
+    {
+        var random = new Random(42);
+        string[] names = ["a", "b", "credits", "model", "Z", "é", "ü", "k\u00e9", "a", "😀", "_", "10", "9"];
+        string[] values = ["1", "-2.50", "1e3", "\"x\"", "\"Jos\\u00e9\"", "true", "null", "[1, \"a\", {\"b\": 2}]", "{}", "{\"z\": 1, \"a\": [2]}", "\"\\ud83d\\ude00\""];
+        for (var i = 0; i < 500; i++)
+        {
+            var json = "{" + string.Join(", ", Enumerable.Range(0, random.Next(0, 6)).Select(_ => $"\"{names[random.Next(names.Length)]}\": {values[random.Next(values.Length)]}")) + "}";
+            using var document = JsonDocument.Parse(json);
+            DateTime? timestamp = random.Next(2) == 0 ? null : T0.AddTicks(random.Next() * 10L);
+            var eventName = random.Next(3) == 0 ? "model.usage" : "ünï.códe";
+
+            Assert.Equal(FirstImplementation(eventName, document.RootElement, timestamp), EventFingerprint.Compute(eventName, document.RootElement, timestamp));
+        }
+    }
+
+    private static byte[] FirstImplementation(string eventName, JsonElement properties, DateTime? clientTimestamp)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        buffer.Write(System.Text.Encoding.UTF8.GetBytes(eventName));
+        buffer.Write((ReadOnlySpan<byte>)[0]);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Canonical(writer, properties);
+        }
+
+        buffer.Write((ReadOnlySpan<byte>)[0]);
+        if (clientTimestamp is { } timestamp)
+        {
+            buffer.Write(System.Text.Encoding.UTF8.GetBytes(timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return System.Security.Cryptography.SHA256.HashData(buffer.WrittenSpan);
+
+        static void Canonical(Utf8JsonWriter writer, JsonElement element)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    writer.WriteStartObject();
+                    var sorted = new SortedDictionary<string, JsonElement>(StringComparer.Ordinal);
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        sorted[property.Name] = property.Value;
+                    }
+
+                    foreach (var (name, value) in sorted)
+                    {
+                        writer.WritePropertyName(name);
+                        Canonical(writer, value);
+                    }
+
+                    writer.WriteEndObject();
+                    break;
+                case JsonValueKind.Array:
+                    writer.WriteStartArray();
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        Canonical(writer, item);
+                    }
+
+                    writer.WriteEndArray();
+                    break;
+                case JsonValueKind.Undefined:
+                    writer.WriteStartObject();
+                    writer.WriteEndObject();
+                    break;
+                default:
+                    element.WriteTo(writer);
+                    break;
+            }
+        }
+    }
 }

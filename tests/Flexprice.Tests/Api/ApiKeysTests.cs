@@ -20,6 +20,13 @@ public sealed class ApiKeysTests(ApiFactory api)
     [InlineData("POST", "/v1/tenants")]
     [InlineData("GET", "/v1/secrets/api/keys")]
     [InlineData("DELETE", "/v1/secrets/api/keys/key_1")]
+    [InlineData("POST", "/v1/events/query")]
+    [InlineData("GET", "/v1/events/ev_1")]
+    [InlineData("POST", "/v1/events/analytics")]
+    [InlineData("GET", "/v1/customers/external/cust_1")]
+    [InlineData("POST", "/v1/customers/search")]
+    [InlineData("GET", "/v1/customers/usage?customer_lookup_key=cust_1")]
+    [InlineData("POST", "/v1/features/search")]
     public async Task Every_v1_route_refuses_a_missing_or_unknown_key(string method, string path)
     {
         using var anonymous = api.AnonymousClient();

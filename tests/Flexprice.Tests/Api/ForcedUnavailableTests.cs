@@ -10,7 +10,7 @@ namespace Flexprice.Tests.Api;
 
 /// <summary>
 /// Requests answered 503 while their commit is held up in PostgreSQL (a transaction of the test's holds the row
-/// the customer's next append needs; grain calls time out after 2 s): a retry with the same Idempotency-Key is
+/// the customer's next append needs; grain calls time out after 5 s): a retry with the same Idempotency-Key is
 /// counted once even when the first attempt's commit went through after its 503, and a bulk whose parts were
 /// partly stored says event by event what became of each.
 /// </summary>
@@ -176,12 +176,12 @@ public sealed class ForcedUnavailableTests(ForcedUnavailableTests.SlowCommitApi 
         }
     }
 
-    /// <summary>The API with grain calls that time out after 2 s, and flushes that go out concurrently as soon as two appends wait.</summary>
+    /// <summary>The API with grain calls that time out after 5 s (long enough for the parts that are not held, on a loaded machine), and flushes that go out concurrently as soon as two appends wait.</summary>
     public sealed class SlowCommitApi : ApiFactory
     {
         protected override void ConfigureSettings(IWebHostBuilder builder)
         {
-            builder.UseSetting("Orleans:Messaging:ResponseTimeout", "00:00:02");
+            builder.UseSetting("Orleans:Messaging:ResponseTimeout", "00:00:05");
             builder.UseSetting("EventLogWriter:MinAppendsForConcurrentFlush", "1");
         }
     }

@@ -6,8 +6,8 @@ using Flexprice.Tests.Infrastructure;
 namespace Flexprice.Tests.Api;
 
 /// <summary>
-/// External ids that hold <c>/</c> or <c>%</c>, through the usage route of the real server (Kestrel,
-/// as a separate process: the in-memory test server does not pass the raw request target on).
+/// External ids and event ids that hold <c>/</c> or <c>%</c>, through the routes that take them in the path, on the
+/// real server (Kestrel, as a separate process: the in-memory test server does not pass the raw request target on).
 /// </summary>
 public sealed class RawPathTests
 {
@@ -25,7 +25,7 @@ public sealed class RawPathTests
         {
             using var customer = await http.PostAsJsonAsync("/v1/customers", new { external_id = ids[i], name = ids[i] });
             Assert.Equal(HttpStatusCode.Created, customer.StatusCode);
-            using var sent = await http.PostAsJsonAsync("/v1/events", new { event_name = EventLedger.EventName, external_customer_id = ids[i], properties = new { credits = i + 1 } });
+            using var sent = await http.PostAsJsonAsync("/v1/events", new { event_id = ids[i], event_name = EventLedger.EventName, external_customer_id = ids[i], properties = new { credits = i + 1 } });
             Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
         }
 
@@ -37,6 +37,13 @@ public sealed class RawPathTests
             using var ranged = await http.GetAsync($"/v1/customers/{Uri.EscapeDataString(ids[i])}/usage?start_time=2000-01-01T00:00:00Z");
             var body = await ranged.ReadJsonAsync(HttpStatusCode.OK);
             Assert.Equal(ids[i], body.GetProperty("external_customer_id").GetString());
+
+            using var byExternalId = await http.GetAsync($"/v1/customers/external/{Uri.EscapeDataString(ids[i])}");
+            Assert.Equal(ids[i], (await byExternalId.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("external_id").GetString());
+
+            using var byEventId = await http.GetAsync($"/v1/events/{Uri.EscapeDataString(ids[i])}");
+            var found = (await byEventId.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("event");
+            Assert.Equal((ids[i], ids[i]), (found.GetProperty("id").GetString(), found.GetProperty("external_customer_id").GetString()));
         }
 
         using var unknown = await http.GetAsync($"/v1/customers/{Uri.EscapeDataString("a/c")}/usage");

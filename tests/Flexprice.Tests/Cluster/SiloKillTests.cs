@@ -51,15 +51,16 @@ public sealed class SiloKillTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Killing_a_silo_under_load_loses_no_acknowledged_event_and_counts_none_twice()
     {
         var clock = Stopwatch.StartNew();
-        var catalogStore = new CatalogStore(_database, TimeProvider.System);
-        var (tenant, _) = await catalogStore.CreateTenantAsync("silo-kill", CancellationToken.None);
+        var tenants = new TenantStore(_database, TimeProvider.System);
+        var customerStore = new CustomerStore(_database, TimeProvider.System);
+        var (tenant, _) = await tenants.CreateTenantAsync("silo-kill", CancellationToken.None);
         var catalog = _cluster.GrainFactory.GetGrain<ITenantCatalogGrain>(tenant.Id);
-        var sum = await catalog.CreateFeature(new NewFeature("credits", "model.usage", AggregationType.Sum, "credits", "BILLING_PERIOD"));
-        var count = await catalog.CreateFeature(new NewFeature("calls", "model.usage", AggregationType.Count, null, "BILLING_PERIOD"));
+        var sum = await catalog.CreateFeature(new NewFeature("credits", "model.usage", AggregationType.Sum, "credits", "BILLING_PERIOD")) ?? throw new InvalidOperationException("feature not created");
+        var count = await catalog.CreateFeature(new NewFeature("calls", "model.usage", AggregationType.Count, null, "BILLING_PERIOD")) ?? throw new InvalidOperationException("feature not created");
         var customers = Enumerable.Range(0, Customers).Select(i => $"cust-{i}").ToList();
         foreach (var customer in customers)
         {
-            Assert.NotNull(await catalogStore.CreateCustomerAsync(tenant.Id, customer, customer, null, null, CancellationToken.None));
+            Assert.NotNull(await customerStore.CreateCustomerAsync(tenant.Id, customer, customer, null, null, CancellationToken.None));
         }
 
         var catalogVersion = (await catalog.GetSnapshot()).Version;

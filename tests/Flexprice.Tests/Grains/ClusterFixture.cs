@@ -36,13 +36,16 @@ public sealed class ClusterFixture : IAsyncLifetime
     public IGrainFactory Grains => Cluster.GrainFactory;
 
     /// <summary>The catalog tables, written directly (tenants, customers).</summary>
-    public CatalogStore Catalog { get; private set; } = null!;
+    public TenantStore Tenants { get; private set; } = null!;
+
+    public CustomerStore Customers { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         _connectionString = await TestDatabase.ReadyAsync();
         _database = FlexpriceDatabase.Create(_connectionString);
-        Catalog = new CatalogStore(_database, TimeProvider.System);
+        Tenants = new TenantStore(_database, TimeProvider.System);
+        Customers = new CustomerStore(_database, TimeProvider.System);
         Cluster = await StartClusterAsync();
     }
 

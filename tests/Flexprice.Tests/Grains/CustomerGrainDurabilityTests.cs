@@ -121,7 +121,7 @@ public sealed class CustomerGrainDurabilityTests(ClusterFixture fixture)
         var gb = await tenant.FeatureAsync("api_call", AggregationType.Sum, "gb");
         var storageCalls = await tenant.FeatureAsync("storage", AggregationType.Count);
 
-        var usage = await tenant.UsageAsync(customer);
+        var usage = await tenant.CaughtUpUsageAsync(customer);
 
         Assert.Equal(UsageValue.Of(160m), usage[gb.Id].Value);
         Assert.Equal(4, usage[gb.Id].EventCount);
@@ -130,7 +130,7 @@ public sealed class CustomerGrainDurabilityTests(ClusterFixture fixture)
         await tenant.IngestAsync(customer, Event("e8", "api_call", """{"tokens": 8, "region": "eu", "gb": 5}"""));
         await fixture.Cluster.DeactivateAsync(tenant.Grain(customer));
 
-        var after = await tenant.UsageAsync(customer);
+        var after = await tenant.CaughtUpUsageAsync(customer);
         Assert.Equal(UsageValue.Of(165m), after[gb.Id].Value);
         Assert.Equal(UsageValue.Of(1m), after[storageCalls.Id].Value);
     }
@@ -148,7 +148,7 @@ public sealed class CustomerGrainDurabilityTests(ClusterFixture fixture)
         Assert.Equal((2, 7L), await tenant.CheckpointAsync(customer));
         var max = await tenant.FeatureAsync("api_call", AggregationType.Max, "tokens");
 
-        var usage = await tenant.UsageAsync(customer);
+        var usage = await tenant.CaughtUpUsageAsync(customer);
 
         Assert.Equal(UsageValue.Of(7m), usage[max.Id].Value);
         Assert.Equal(7, usage[max.Id].EventCount);

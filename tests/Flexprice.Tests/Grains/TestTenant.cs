@@ -15,18 +15,19 @@ internal sealed class TestTenant(ClusterFixture fixture, string id)
 
     public static async Task<TestTenant> CreateAsync(ClusterFixture fixture)
     {
-        var (tenant, _) = await fixture.Catalog.CreateTenantAsync("grain-tests", CancellationToken.None);
+        var (tenant, _) = await fixture.Tenants.CreateTenantAsync("grain-tests", CancellationToken.None);
         return new TestTenant(fixture, tenant.Id);
     }
 
     /// <summary>Creates a feature through the catalog grain, so that its cache (and customer grains) see it.</summary>
-    public Task<FeatureDefinition> FeatureAsync(string eventName, AggregationType aggregation, string? field = null) =>
-        Catalog().CreateFeature(new NewFeature($"{aggregation.ToWireName()} {field ?? eventName}", eventName, aggregation, field, "BILLING_PERIOD"));
+    public async Task<FeatureDefinition> FeatureAsync(string eventName, AggregationType aggregation, string? field = null) =>
+        await Catalog().CreateFeature(new NewFeature($"{aggregation.ToWireName()} {field ?? eventName}", eventName, aggregation, field, "BILLING_PERIOD"))
+        ?? throw new InvalidOperationException("The feature was not created");
 
     public async Task<string> CustomerAsync(string? externalId = null)
     {
         externalId ??= "cust-" + Guid.NewGuid().ToString("N");
-        Assert.NotNull(await fixture.Catalog.CreateCustomerAsync(Id, externalId, "Customer " + externalId, null, null, CancellationToken.None));
+        Assert.NotNull(await fixture.Customers.CreateCustomerAsync(Id, externalId, "Customer " + externalId, null, null, CancellationToken.None));
         return externalId;
     }
 
@@ -47,6 +48,25 @@ internal sealed class TestTenant(ClusterFixture fixture, string id)
         Assert.NotNull(usage);
         Assert.Equal(customer, usage.ExternalCustomerId);
         return usage.Features.ToDictionary(f => f.Feature.Id, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Usage by feature id once no feature is still catching up (a feature new to the customer reads its earlier events
+    /// in the background and reports <see cref="FeatureUsage.Partial"/> until then); waits at most 30 s.
+    /// </summary>
+    public async Task<Dictionary<string, FeatureUsage>> CaughtUpUsageAsync(string customer)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var usage = await UsageAsync(customer);
+            if (usage.Values.All(f => !f.Partial) || DateTime.UtcNow > deadline)
+            {
+                return usage;
+            }
+
+            await Task.Delay(20);
+        }
     }
 
     public async Task<long> StoredEventsAsync(string customer) =>

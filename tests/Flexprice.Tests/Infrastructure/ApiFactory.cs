@@ -145,6 +145,25 @@ public sealed record TenantClient(string TenantId, string ApiKey, HttpClient Htt
         return body.GetProperty("features").EnumerateArray().ToDictionary(f => f.GetProperty("feature_name").GetString()!, f => f.Clone());
     }
 
+    /// <summary>
+    /// The customer's usage once no feature is still catching up (a feature new to the customer reads its earlier
+    /// events in the background, marked <c>partial</c> until then); waits at most 30 s.
+    /// </summary>
+    public async Task<Dictionary<string, JsonElement>> CaughtUpUsageAsync(string externalCustomerId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var usage = await UsageAsync(externalCustomerId);
+            if (usage.Values.All(f => !f.TryGetProperty("partial", out _)) || DateTime.UtcNow > deadline)
+            {
+                return usage;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>The customer's usage as the raw response text: equal snapshots mean nothing was counted in between.</summary>
     public async Task<string> UsageSnapshotAsync(string externalCustomerId)
     {

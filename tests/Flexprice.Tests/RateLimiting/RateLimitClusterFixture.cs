@@ -23,7 +23,7 @@ public sealed class RateLimitClusterFixture : IAsyncLifetime
     public IGrainFactory Grains => Cluster.GrainFactory;
 
     /// <summary>The tenants and keys of the test database, for making keys.</summary>
-    public CatalogStore Store { get; private set; } = null!;
+    public TenantStore Store { get; private set; } = null!;
 
     private FlexpriceDatabase? _database;
 
@@ -31,7 +31,7 @@ public sealed class RateLimitClusterFixture : IAsyncLifetime
     {
         var connectionString = await TestDatabase.ReadyAsync();
         _database = FlexpriceDatabase.Create(connectionString);
-        Store = new CatalogStore(_database, TimeProvider.System);
+        Store = new TenantStore(_database, TimeProvider.System);
         var builder = new TestClusterBuilder(1);
         builder.Options.ClusterId = "ratelimit-" + Guid.NewGuid().ToString("N");
         builder.Options.ServiceId = builder.Options.ClusterId;

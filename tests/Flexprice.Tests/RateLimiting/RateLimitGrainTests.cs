@@ -178,7 +178,7 @@ public sealed class RateLimitGrainTests(RateLimitClusterFixture cluster)
     }
 
     /// <summary>A key with its own limit on both routes, set (and the grain told) whenever a test asks with another limit.</summary>
-    private sealed class TestKey(IApiKeyGrain grain, CatalogStore store, string tenantId, string keyId)
+    private sealed class TestKey(IApiKeyGrain grain, TenantStore store, string tenantId, string keyId)
     {
         private int? _limit;
 

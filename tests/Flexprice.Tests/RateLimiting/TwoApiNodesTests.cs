@@ -59,6 +59,6 @@ public sealed class TwoApiNodesTests(RateLimitApiFactory api)
         // Created through the first node: the very next request to the second node knows it.
         await tenant.CreateFeatureAsync("storage.used", "COUNT", name: "storage");
         Assert.Equal(HttpStatusCode.Accepted, (await second.PostAsync("/v1/events", Event("storage.used"))).StatusCode);
-        Assert.Equal(1m, (await tenant.UsageAsync("cust_1"))["storage"].GetProperty("value").GetDecimal());
+        Assert.Equal(1m, (await tenant.CaughtUpUsageAsync("cust_1"))["storage"].GetProperty("value").GetDecimal());
     }
 }

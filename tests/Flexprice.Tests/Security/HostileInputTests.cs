@@ -31,8 +31,8 @@ public sealed class HostileInputTests(RealServerFixture server, ITestOutputHelpe
         ("POST", "/v1/events/bulk", """{"events": [{"event_name": "model.usage", "external_customer_id": "cust-1", "properties": {"credits": 1}}, {"event_name": "model.usage", "external_customer_id": "cust-2", "event_id": "e", "properties": {"credits": 3}}]}"""),
         ("POST", "/v1/events/usage", """{"event_name": "model.usage", "aggregation_type": "SUM", "property_name": "credits", "external_customer_id": "cust-1", "start_time": "2025-01-01T00:00:00Z", "end_time": "2030-01-01T00:00:00Z", "window_size": "DAY", "timezone": "Europe/Berlin", "filters": {"model": ["gpt-4"]}, "group_by": "model", "multiplier": 2, "bucket_size": "HOUR", "billing_anchor": "2025-01-01T00:00:00Z"}"""),
         ("POST", "/v1/events/usage/meter", """{"meter_id": "meter_x", "feature_id": "feat_x", "external_customer_id": "cust-1", "start_time": "2025-01-01T00:00:00Z", "window_size": "HOUR"}"""),
-        ("POST", "/v1/customers", """{"external_id": "new-cust", "name": "New", "email": "a@b.c", "metadata": {"k": "v"}}"""),
-        ("POST", "/v1/features", """{"name": "F", "type": "metered", "meter": {"event_name": "other.event", "aggregation": {"type": "MAX", "field": "f", "bucket_size": "DAY", "group_by": "g"}, "reset_usage": "NEVER", "filters": [{"key": "k", "values": ["v"]}]}}"""),
+        ("POST", "/v1/customers", """{"external_id": "new-cust", "name": "New", "email": "a@b.c", "metadata": {"k": "v"}, "address_line1": "1 Main St", "address_city": "Berlin", "address_country": "DE"}"""),
+        ("POST", "/v1/features", """{"name": "F", "type": "metered", "lookup_key": "f", "description": "d", "unit_singular": "u", "unit_plural": "us", "metadata": {"k": "v"}, "meter": {"event_name": "other.event", "aggregation": {"type": "MAX", "field": "f", "bucket_size": "DAY", "group_by": "g"}, "reset_usage": "NEVER", "filters": [{"key": "k", "values": ["v"]}]}}"""),
         ("POST", "/v1/secrets/api/keys", """{"name": "k", "rate_limits": {"events_per_minute": 10, "bulk_per_minute": 5}}"""),
         ("PATCH", "/v1/secrets/api/keys/key_unknown", """{"rate_limits": {"events_per_minute": 10}}"""),
         ("POST", "/v1/tenants", """{"name": "t"}"""),
@@ -45,6 +45,13 @@ public sealed class HostileInputTests(RealServerFixture server, ITestOutputHelpe
         ("GET", "/v1/features", null),
         ("GET", "/v1/secrets/api/keys", null),
         ("DELETE", "/v1/secrets/api/keys/key_unknown", null),
+        ("POST", "/v1/events/query", """{"external_customer_id": "cust-1", "customer_id": "cust_unknown", "event_name": "model.usage", "event_id": "e", "source": "api", "start_time": "2025-01-01T00:00:00Z", "end_time": "2030-01-01T00:00:00Z", "property_filters": {"model": ["gpt-4", "o1"]}, "page_size": 10, "offset": 1, "sort": "event_name", "order": "asc", "iter_last_key": "WzAsImEiLCJiIiwiYyJd"}"""),
+        ("POST", "/v1/events/analytics", """{"external_customer_id": "cust-1", "feature_ids": [], "start_time": "2025-01-01T00:00:00Z", "end_time": "2030-01-01T00:00:00Z", "window_size": "DAY", "timezone": "Europe/Berlin", "group_by": ["feature_id"], "property_filters": {"model": ["gpt-4"]}, "expand": ["feature", "meter"]}"""),
+        ("POST", "/v1/customers/search", """{"customer_ids": ["cust_x"], "external_id": "cust-1", "external_ids": ["cust-1", "cust-2"], "email": "a@b.c", "status": "published", "start_time": "2025-01-01T00:00:00Z", "limit": 10, "offset": 0, "order": "asc", "sort": [{"field": "name", "direction": "desc"}], "filters": [], "expand": "x"}"""),
+        ("POST", "/v1/features/search", """{"feature_ids": ["feat_x"], "lookup_key": "k", "lookup_keys": ["k"], "meter_ids": ["meter_x"], "name_contains": "F", "status": "published", "limit": 5, "offset": 0, "order": "desc", "sort": [{"field": "created_at", "direction": "asc"}]}"""),
+        ("GET", "/v1/customers/usage?customer_lookup_key=cust-1&feature_ids=feat_x,feat_y&start_time=2025-01-01T00:00:00Z", null),
+        ("GET", "/v1/customers/external/cust-1", null),
+        ("GET", "/v1/events/e?external_customer_id=cust-1", null),
     ];
 
     /// <summary>Values that replace a field: every JSON type, and the hostile ones.</summary>

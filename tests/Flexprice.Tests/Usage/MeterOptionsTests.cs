@@ -54,7 +54,8 @@ public sealed class MeterOptionsTests(ApiFactory api)
 
         var listed = await (await tenant.Http.GetAsync("/v1/features")).ReadJsonAsync(HttpStatusCode.OK);
         var meter = listed.GetProperty("items")[0].GetProperty("meter");
-        Assert.Equal(0.5m, meter.GetProperty("aggregation").GetProperty("multiplier").GetDecimal());
+        // A decimal string, as Flexprice's SDKs type it.
+        Assert.Equal("0.5", meter.GetProperty("aggregation").GetProperty("multiplier").GetString());
         Assert.Equal("model", meter.GetProperty("filters")[0].GetProperty("key").GetString());
     }
 
