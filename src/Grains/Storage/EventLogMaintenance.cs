@@ -34,10 +34,15 @@ public sealed class EventLogMaintenance(
         var archived = new List<string>();
         if (options.Value.RetainedFrom(now) is { } retainedFrom)
         {
+            // Partitions are contiguous ranges, oldest first: every one that ends by retainedFrom goes. When all of
+            // them went (none kept by a failed archive) and none left starts before it, the log holds no event before
+            // retainedFrom (and appends older than a day after it are refused): usage from the log says so from then on.
+            var complete = true;
             foreach (var partition in await partitions.ListAsync(cancellationToken))
             {
                 if (partition.To > retainedFrom)
                 {
+                    complete &= partition.From is { } from && from >= retainedFrom;
                     break;
                 }
 
@@ -45,6 +50,16 @@ public sealed class EventLogMaintenance(
                 {
                     dropped.Add(partition.Name);
                 }
+                else
+                {
+                    complete = false;
+                    break;
+                }
+            }
+
+            if (complete)
+            {
+                await MarkRetainedFromAsync(retainedFrom, cancellationToken);
             }
 
             if (dropped.Count > 0)
@@ -78,10 +93,7 @@ public sealed class EventLogMaintenance(
             }
         }
 
-        await ExecuteAsync(
-            "UPDATE event_log_settings SET retained_from = greatest(coalesce(retained_from, @to), @to)",
-            cancellationToken,
-            new NpgsqlParameter<DateTime>("to", NpgsqlDbType.TimestampTz) { TypedValue = partition.To });
+        await MarkRetainedFromAsync(partition.To, cancellationToken);
         if (partition.Attached)
         {
             // Not inside a transaction block, by PostgreSQL's rule for CONCURRENTLY. A detach an earlier run began
@@ -116,6 +128,12 @@ public sealed class EventLogMaintenance(
             partition.Name, partition.To, deleted);
         return true;
     }
+
+    /// <summary>Records that the log holds no event before <paramref name="time"/> (it only ever moves later).</summary>
+    private Task MarkRetainedFromAsync(DateTime time, CancellationToken cancellationToken) => ExecuteAsync(
+        "UPDATE event_log_settings SET retained_from = greatest(coalesce(retained_from, @to), @to)",
+        cancellationToken,
+        new NpgsqlParameter<DateTime>("to", NpgsqlDbType.TimestampTz) { TypedValue = DateTime.SpecifyKind(time, DateTimeKind.Utc) });
 
     private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
