@@ -146,7 +146,9 @@ public static class SiloHosting
     public static IServiceCollection AddFlexpriceGrainServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => FlexpriceDatabase.Create(sp.GetRequiredService<IConfiguration>().PostgresConnectionString()));
+        services.AddOptions<StorageReadOptions>().BindConfiguration(StorageReadOptions.Section);
+        services.TryAddSingleton(sp => FlexpriceDatabase.Create(
+            sp.GetRequiredService<IConfiguration>().PostgresConnectionString(), sp.GetRequiredService<IOptions<StorageReadOptions>>().Value));
         services.TryAddSingleton<EventLogAppender>();
         services.TryAddSingleton<CustomerEventLog>();
         services.TryAddSingleton<EventQueries>();
