@@ -60,7 +60,7 @@ public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageM
     {
         var (meter, range) = UsageCalculator.From(query);
         var fold = new UsageFold(meter, range, ordered: true);
-        await foreach (var row in log.StreamUsageAsync(tenantId, externalCustomerId, query.EventName, query.Start, query.End, cancellationToken))
+        await foreach (var row in log.StreamUsageAsync(tenantId, externalCustomerId, query.EventName, query.Start, query.End, meter.Type == AggregationType.Latest, cancellationToken))
         {
             using var document = JsonDocument.Parse(row.PropertiesJson);
             fold.Add(new UsageEvent(row.Timestamp, row.Order, document.RootElement));

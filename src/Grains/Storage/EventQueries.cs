@@ -17,22 +17,12 @@ public sealed class EventQueries(FlexpriceDatabase database, IOptions<StorageRea
     /// time order (for a fold that holds one bucket at a time). <see cref="UsageRow.Order"/> breaks LATEST's ties: the
     /// customer's log position; tenant-wide, the rank by (ingested_at, customer, position).
     /// </summary>
+    /// <param name="ranked">Tenant-wide, whether <see cref="UsageRow.Order"/> is needed (LATEST's ties): ranking costs PostgreSQL a sort of every row, so other aggregations get 0.</param>
     public async IAsyncEnumerable<UsageRow> StreamUsageAsync(
-        string tenantId, string? externalCustomerId, string eventName, DateTime start, DateTime end, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string tenantId, string? externalCustomerId, string eventName, DateTime start, DateTime end, bool ranked, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var turn = await TurnAsync(cancellationToken);
-        await using var command = database.Reads.CreateCommand(externalCustomerId is null
-            ? """
-              SELECT event_time, ord, properties FROM (
-                  SELECT event_time, row_number() OVER (ORDER BY ingested_at, external_customer_id, customer_seq) AS ord, properties::text AS properties FROM events
-                  WHERE tenant_id = @tenant AND event_name = @name AND event_time >= @start AND event_time < @end) AS ranked
-              ORDER BY event_time
-              """
-            : """
-              SELECT event_time, customer_seq, properties::text FROM events
-              WHERE tenant_id = @tenant AND external_customer_id = @customer AND event_name = @name AND event_time >= @start AND event_time < @end
-              ORDER BY event_time
-              """);
+        await using var command = database.Reads.CreateCommand(externalCustomerId is not null ? CustomerUsageSql : ranked ? RankedTenantUsageSql : TenantUsageSql);
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
         command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId ?? ""));
         command.Parameters.Add(new NpgsqlParameter<string>("name", eventName));
@@ -44,6 +34,25 @@ public sealed class EventQueries(FlexpriceDatabase database, IOptions<StorageRea
             yield return new UsageRow(DateTime.SpecifyKind(reader.GetFieldValue<DateTime>(0), DateTimeKind.Utc), reader.GetInt64(1), reader.GetString(2));
         }
     }
+
+    private const string RankedTenantUsageSql = """
+        SELECT event_time, ord, properties FROM (
+            SELECT event_time, row_number() OVER (ORDER BY ingested_at, external_customer_id, customer_seq) AS ord, properties::text AS properties FROM events
+            WHERE tenant_id = @tenant AND event_name = @name AND event_time >= @start AND event_time < @end) AS ranked
+        ORDER BY event_time
+        """;
+
+    private const string TenantUsageSql = """
+        SELECT event_time, 0::bigint, properties::text FROM events
+        WHERE tenant_id = @tenant AND event_name = @name AND event_time >= @start AND event_time < @end
+        ORDER BY event_time
+        """;
+
+    private const string CustomerUsageSql = """
+        SELECT event_time, customer_seq, properties::text FROM events
+        WHERE tenant_id = @tenant AND external_customer_id = @customer AND event_name = @name AND event_time >= @start AND event_time < @end
+        ORDER BY event_time
+        """;
 
     /// <summary>
     /// A turn among the node's log queries (<see cref="StorageReadOptions.Concurrency"/> at once): heavy reads queue
