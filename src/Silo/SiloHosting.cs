@@ -148,7 +148,9 @@ public static class SiloHosting
     public static IServiceCollection AddFlexpriceGrainServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => FlexpriceDatabase.Create(sp.GetRequiredService<IConfiguration>().PostgresConnectionString()));
+        services.AddOptions<StorageReadOptions>().BindConfiguration(StorageReadOptions.Section);
+        services.TryAddSingleton(sp => FlexpriceDatabase.Create(
+            sp.GetRequiredService<IConfiguration>().PostgresConnectionString(), sp.GetRequiredService<IOptions<StorageReadOptions>>().Value));
         services.TryAddSingleton<EventLogPartitions>();
         services.TryAddSingleton<EventLogMaintenance>();
         services.AddOptions<EventLogRetentionOptions>().BindConfiguration("Retention");
