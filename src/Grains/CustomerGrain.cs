@@ -22,6 +22,7 @@ public sealed class CustomerGrain(
     CustomerEventLog log,
     EventLogWriter writer,
     CustomerStore customers,
+    DistinctValues distinct,
     HotEventsBudget hotBudget,
     IOptions<CustomerGrainOptions> options,
     TimeProvider time,
@@ -49,6 +50,7 @@ public sealed class CustomerGrain(
         if (await EnsureCustomerAsync(cancellationToken))
         {
             await CatchUpAsync(await Catalog().GetSnapshot(), cancellationToken);
+            await CountDistinctAsync(cancellationToken);
         }
 
         // The first tick at a random point of the first interval, so that grains activated together
@@ -155,6 +157,8 @@ public sealed class CustomerGrain(
                 Fold(appended, plan);
             }
 
+            await TryStoreDistinctAsync();
+
             foreach (var e in plan.Events)
             {
                 _projection.Recent.Remember(e.EventId, e.Fingerprint);
@@ -224,7 +228,7 @@ public sealed class CustomerGrain(
         if (_customer is not null && !_catchingUp)
         {
             var snapshot = await Catalog().GetSnapshot();
-            if (_customer is not null && !_catchingUp && snapshot.Version == _projection.Catalog.Version)
+            if (_customer is not null && !_catchingUp && snapshot.Version == _projection.Catalog.Version && !_projection.HasPendingDistinct)
             {
                 return _projection.Usage(_externalId);
             }
@@ -233,8 +237,16 @@ public sealed class CustomerGrain(
         return await this.AsReference<ICustomerGrain>().GetUsageInTurn();
     }
 
-    public async Task<CustomerUsage?> GetUsageInTurn() =>
-        await PrepareAsync(minimumCatalogVersion: long.MaxValue) ? _projection.Usage(_externalId) : null;
+    public async Task<CustomerUsage?> GetUsageInTurn()
+    {
+        if (!await PrepareAsync(minimumCatalogVersion: long.MaxValue))
+        {
+            return null;
+        }
+
+        await StoreDistinctAsync(CancellationToken.None);
+        return _projection.Usage(_externalId);
+    }
 
     public async Task<UsageQueryResult> QueryUsage(UsageQuery query)
     {
@@ -494,6 +506,7 @@ public sealed class CustomerGrain(
             }
 
             _projection.ReplayedFrom(from);
+            await StoreDistinctAsync(cancellationToken);
         }
         finally
         {
@@ -522,6 +535,7 @@ public sealed class CustomerGrain(
             // No append ran during the chunk (this is a turn of its own): the log ends at LastSeq.
             _projection.CaughtUp(logEnded: read < options.Value.CatchUpChunkEvents);
             _sinceCheckpoint += read;
+            await StoreDistinctAsync(cancellationToken);
         }
 
         if (!_projection.IsCatchingUp)
@@ -529,6 +543,51 @@ public sealed class CustomerGrain(
             _backgroundCatchUp?.Dispose();
             _backgroundCatchUp = null;
             logger.LogInformation("Customer {Tenant}/{Customer}: every feature has caught up with the log", _tenantId, _externalId);
+        }
+    }
+
+    /// <summary>
+    /// Hands the COUNT_UNIQUE values folded since the last call to the distinct-value store, whose answer (new or not)
+    /// moves the counts. Throws when the database fails, the values kept for the next call.
+    /// </summary>
+    private async Task StoreDistinctAsync(CancellationToken cancellationToken)
+    {
+        if (!_projection.HasPendingDistinct)
+        {
+            return;
+        }
+
+        var values = _projection.TakeDistinct();
+        try
+        {
+            _projection.DistinctAdded(await distinct.AddAsync(_tenantId, _externalId, values, cancellationToken));
+        }
+        catch
+        {
+            _projection.ReturnDistinct(values);
+            throw;
+        }
+    }
+
+    /// <summary>After an append: the events are logged, so a failure here only delays the counts (usage reads store first).</summary>
+    private async Task TryStoreDistinctAsync()
+    {
+        try
+        {
+            await StoreDistinctAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (StorageFaults.IsTransient(ex))
+        {
+            logger.LogWarning(ex, "Customer {Tenant}/{Customer}: distinct values not stored yet; the next usage read or checkpoint retries", _tenantId, _externalId);
+        }
+    }
+
+    /// <summary>The counts of distinct values from the store, where they are exact whatever earlier activations did.</summary>
+    private async Task CountDistinctAsync(CancellationToken cancellationToken)
+    {
+        if (_projection.Catalog.Features.Any(f => f.Aggregation == AggregationType.CountUnique))
+        {
+            _projection.DistinctCounted(await distinct.CountAsync(_tenantId, _externalId, cancellationToken));
         }
     }
 
@@ -546,6 +605,8 @@ public sealed class CustomerGrain(
     {
         try
         {
+            // A checkpoint covers only events whose distinct values are stored: the replay after it would not add them.
+            await StoreDistinctAsync(cancellationToken);
             await state.WriteStateAsync(cancellationToken);
             _sinceCheckpoint = 0;
         }
@@ -574,6 +635,7 @@ public sealed class CustomerGrain(
             _projection.State = state.State;
             _sinceCheckpoint = 0;
             await CatchUpAsync(_projection.Catalog, cancellationToken);
+            await CountDistinctAsync(cancellationToken);
         }
         catch (Exception ex)
         {

@@ -156,6 +156,7 @@ public static class SiloHosting
         services.AddOptions<EventLogRetentionOptions>().BindConfiguration("Retention");
         services.TryAddSingleton<EventLogAppender>();
         services.TryAddSingleton<CustomerEventLog>();
+        services.TryAddSingleton<DistinctValues>();
         services.TryAddSingleton<EventQueries>();
         services.TryAddSingleton<EventLogWriter>();
         services.AddOptions<EventLogWriterOptions>().BindConfiguration("EventLogWriter");

@@ -50,10 +50,8 @@ public static class Aggregator
         aggregate.LatestSeq = change.LatestSeq;
         aggregate.LatestNumber = change.LatestNumber;
         aggregate.LatestText = change.LatestText;
-        if (change.UniqueKey is { } key)
-        {
-            (aggregate.Unique ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
-        }
+        // COUNT_UNIQUE's value (change.UniqueKey) is not kept here: the projection hands it to the distinct-value
+        // store, whose answer (new or not) moves UniqueCount.
     }
 
     /// <summary>The usage figure; 0 when no event fed the feature.</summary>
@@ -65,7 +63,7 @@ public static class Aggregator
         AggregationType.Latest => aggregate.LatestTimestamp is null
             ? UsageValue.Of(0m)
             : aggregate.LatestText is { } text ? UsageValue.OfText(text) : UsageValue.Of(aggregate.LatestNumber),
-        AggregationType.CountUnique => UsageValue.Of(aggregate.Unique?.Count ?? 0),
+        AggregationType.CountUnique => UsageValue.Of(aggregate.UniqueCount),
         AggregationType.Avg => UsageValue.Of(aggregate.EventCount == 0 ? 0m : aggregate.Sum / aggregate.EventCount),
         AggregationType.Min => UsageValue.Of(aggregate.Min ?? 0m),
         // All time has no period end to prorate to, and no multiplier here: the plain sum.

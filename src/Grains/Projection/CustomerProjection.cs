@@ -37,6 +37,8 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
 
     private readonly HashSet<string> _catchingUp = new(StringComparer.Ordinal);
 
+    private List<(string FeatureId, string Key)> _pendingDistinct = [];
+
     private bool _recentFromLogStart;
 
     /// <summary>
@@ -58,9 +60,52 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
             {
                 _catchingUp.Add(feature.Id);
             }
+
+            if (aggregate.Unique is { } values)
+            {
+                // A checkpoint from before the values moved to the database: they go there now, the count follows.
+                _pendingDistinct.AddRange(values.Select(v => (feature.Id, v)));
+                aggregate.Unique = null;
+            }
         }
 
         return State.LastSeq;
+    }
+
+    /// <summary>
+    /// COUNT_UNIQUE values folded since the last hand-over, for the distinct-value store (which says which are new);
+    /// taken as a whole, and given back by <see cref="ReturnDistinct"/> if storing them failed.
+    /// </summary>
+    public bool HasPendingDistinct => _pendingDistinct.Count > 0;
+
+    public List<(string FeatureId, string Key)> TakeDistinct()
+    {
+        var taken = _pendingDistinct;
+        _pendingDistinct = [];
+        return taken;
+    }
+
+    public void ReturnDistinct(List<(string FeatureId, string Key)> taken) => _pendingDistinct.InsertRange(0, taken);
+
+    /// <summary>The store took values: <paramref name="added"/> of them (per feature) were new to the customer.</summary>
+    public void DistinctAdded(IReadOnlyDictionary<string, long> added)
+    {
+        foreach (var (featureId, count) in added)
+        {
+            if (State.Features.TryGetValue(featureId, out var aggregate))
+            {
+                aggregate.UniqueCount += count;
+            }
+        }
+    }
+
+    /// <summary>The store's counts, the truth after a replay (values a lost activation stored are counted there, not here).</summary>
+    public void DistinctCounted(IReadOnlyDictionary<string, long> counts)
+    {
+        foreach (var feature in Catalog.Features.Where(f => f.Aggregation == AggregationType.CountUnique))
+        {
+            State.Features[feature.Id].UniqueCount = counts.GetValueOrDefault(feature.Id);
+        }
     }
 
     /// <summary>True while some feature has not yet folded the whole log.</summary>
@@ -226,12 +271,29 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
     /// An event feeds all of its features or none: every change was planned (where an overflow would throw) before any
     /// is written.
     /// </summary>
-    private static void Commit(AggregateChange[] changes, int count)
+    private void Commit(AggregateChange[] changes, int count)
     {
         for (var i = 0; i < count; i++)
         {
             Aggregator.Commit(changes[i]);
+            if (changes[i].UniqueKey is { } key)
+            {
+                _pendingDistinct.Add((FeatureIdOf(changes[i].Target), key));
+            }
         }
+    }
+
+    private string FeatureIdOf(FeatureAggregate aggregate)
+    {
+        foreach (var (id, candidate) in State.Features)
+        {
+            if (ReferenceEquals(candidate, aggregate))
+            {
+                return id;
+            }
+        }
+
+        throw new InvalidOperationException("A change to an aggregate this projection does not hold.");
     }
 
     private static FeatureInput? Input(System.Collections.Immutable.ImmutableArray<FeatureInput> inputs, string featureId)

@@ -26,5 +26,12 @@ public sealed class FeatureAggregate
 
     public string? LatestText { get; set; }
 
+    /// <summary>COUNT_UNIQUE: how many distinct values fed the feature (the values themselves are in the database's <c>distinct_values</c>).</summary>
+    public long UniqueCount { get; set; }
+
+    /// <summary>
+    /// COUNT_UNIQUE's values as checkpoints kept them before they moved to <c>distinct_values</c>: read from such a
+    /// checkpoint, inserted there at activation, then dropped. Never written anew.
+    /// </summary>
     public HashSet<string>? Unique { get; set; }
 }

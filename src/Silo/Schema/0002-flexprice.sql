@@ -338,3 +338,15 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     CONSTRAINT idempotency_keys_pkey PRIMARY KEY (tenant_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS idempotency_keys_first_seen ON idempotency_keys (first_seen);
+
+-- COUNT_UNIQUE's distinct values, per customer and feature: the customer grain keeps only their count. A value is
+-- its JSON text's SHA-256 (first 16 bytes), so a value of any length fits the index. Inserted with ON CONFLICT DO
+-- NOTHING after the events that carry them are folded; the rows inserted are the values new to the customer. A
+-- grain that starts counts them here after replaying the log's tail (whose values it inserts again, idempotently).
+CREATE TABLE IF NOT EXISTS distinct_values (
+    tenant_id             text NOT NULL,
+    external_customer_id  text NOT NULL,
+    feature_id            text NOT NULL,
+    value_hash            bytea NOT NULL,
+    CONSTRAINT distinct_values_pkey PRIMARY KEY (tenant_id, external_customer_id, feature_id, value_hash)
+);

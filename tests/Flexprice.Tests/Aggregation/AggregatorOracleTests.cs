@@ -95,7 +95,7 @@ public sealed class AggregatorOracleTests
             foreach (var (type, feature) in features)
             {
                 Assert.True(PropertyReader.TryRead(properties, feature, out var input, out var error), error);
-                Aggregator.Apply(aggregates[type], type, e.Seq, e.Timestamp, input);
+                InMemoryDistinct.Apply(aggregates[type], type, e.Seq, e.Timestamp, input);
             }
         }
 

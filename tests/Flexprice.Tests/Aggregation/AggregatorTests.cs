@@ -207,7 +207,7 @@ public sealed class AggregatorTests
     }
 
     private static void Apply(FeatureAggregate aggregate, AggregationType type, long seq, DateTime timestamp, AggregationInput input) =>
-        Aggregator.Apply(aggregate, type, seq, timestamp, input);
+        InMemoryDistinct.Apply(aggregate, type, seq, timestamp, input);
 
     private static AggregationInput Number(decimal value) => new(value, null, null);
 
