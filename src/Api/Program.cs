@@ -33,7 +33,7 @@ builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 
-app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
+app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = UnhandledErrors.WriteAsync, SuppressDiagnosticsCallback = UnhandledErrors.IsClientFault });
 app.MapOpenApi();
 app.MapApiReference();
 app.MapConsole();

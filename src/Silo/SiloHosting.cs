@@ -150,7 +150,9 @@ public static class SiloHosting
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<OrleansHostingOptions>().BindConfiguration(OrleansHostingOptions.Section);
-        services.TryAddSingleton(sp => FlexpriceDatabase.Create(sp.GetRequiredService<IConfiguration>().PostgresConnectionString()));
+        services.AddOptions<StorageReadOptions>().BindConfiguration(StorageReadOptions.Section);
+        services.TryAddSingleton(sp => FlexpriceDatabase.Create(
+            sp.GetRequiredService<IConfiguration>().PostgresConnectionString(), sp.GetRequiredService<IOptions<StorageReadOptions>>().Value));
         services.TryAddSingleton<EventLogAppender>();
         services.TryAddSingleton<CustomerEventLog>();
         services.TryAddSingleton<EventQueries>();

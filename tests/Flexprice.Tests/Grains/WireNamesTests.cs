@@ -34,6 +34,7 @@ public sealed class WireNamesTests(ClusterFixture fixture)
         "Flexprice.StorageUnavailableException",
         "Flexprice.UsageAnswer",
         "Flexprice.UsageFilter",
+        "Flexprice.UsageLimitExceededException",
         "Flexprice.UsageQuery",
         "Flexprice.UsageQueryResult",
         "Flexprice.UsageValue",
