@@ -17,7 +17,7 @@ builder.Services.AddSingleton<CatalogCache>();
 builder.Services.AddSingleton<IngestionService>();
 builder.Services.AddSingleton<CustomerLanes>();
 builder.Services.AddSingleton<IdempotencyKey>();
-builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration("Idempotency");
+builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
 builder.Services.AddHostedService<IdempotencyKeyCleanup>();
 builder.Services.AddSingleton<AuthFailureThrottle>();
 builder.Services.AddHttpContextAccessor();

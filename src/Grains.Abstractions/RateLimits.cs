@@ -1,4 +1,4 @@
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>The routes with a limit of their own; each API key has one window per route.</summary>
 [GenerateSerializer, Alias("Flexprice.RateLimitedRoute")]

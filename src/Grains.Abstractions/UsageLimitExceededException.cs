@@ -1,4 +1,4 @@
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>
 /// A usage query asks for more than one answer may hold (windows, group values, distinct values): the request is at

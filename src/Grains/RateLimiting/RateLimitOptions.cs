@@ -3,6 +3,8 @@ namespace Flexprice.Grains.RateLimiting;
 /// <summary>Default rate limits (configuration section <c>RateLimits</c>); a key's own limits override the first two.</summary>
 public sealed class RateLimitOptions
 {
+    public const string Section = nameof(RateLimits);
+
     /// <summary>The largest per-key limit accepted: the log keeps 8 bytes per request of the last minute.</summary>
     public const int MaxPerMinute = 1_000_000;
 
