@@ -157,7 +157,7 @@ public static class SiloHosting
             sp.GetRequiredService<IConfiguration>().PostgresConnectionString(), sp.GetRequiredService<IOptions<StorageReadOptions>>().Value));
         services.TryAddSingleton<EventLogPartitions>();
         services.TryAddSingleton<EventLogMaintenance>();
-        services.AddOptions<EventLogRetentionOptions>().BindConfiguration("Retention");
+        services.AddOptions<EventLogRetentionOptions>().BindConfiguration(EventLogRetentionOptions.Section);
         services.TryAddSingleton<EventLogAppender>();
         services.TryAddSingleton<CustomerEventLog>();
         services.TryAddSingleton<DistinctValues>();

@@ -31,6 +31,7 @@ public sealed class ConfigurationDefaultsTests
         ("CustomerGrain", CustomerGrainOptions.Section, new CustomerGrainOptions(), [Api, Silo]),
         ("EventLogWriter", nameof(EventLogWriter), new EventLogWriterOptions(), [Api, Silo]),
         ("StorageReads", StorageReadOptions.Section, new StorageReadOptions(), [Api, Silo]),
+        ("Retention", EventLogRetentionOptions.Section, new EventLogRetentionOptions(), [Api, Silo]),
         ("RateLimits", RateLimitOptions.Section, new RateLimitOptions(), [Api, Silo]),
         ("Idempotency", IdempotencyOptions.Section, new IdempotencyOptions(), [Api]),
         ("Telemetry", TelemetryOptions.Section, new TelemetryOptions(), [Api, Silo]),
