@@ -19,7 +19,23 @@ using Flexprice.Bench;
 // --timeline MS prints, after each scenario, the 100 ms slices of it that held requests slower than
 // MS: a stall (a GC pause, a checkpoint's fsync) shows as a run of slices, and its time can be laid
 // next to the server's and PostgreSQL's logs.
+//
+// --soak DURATION (e.g. 10m) runs the soak instead: single events at half the measured maximum (or --soak-rate N)
+// for DURATION, with the server's RSS, GC heap, activations and errors per minute (see Soak).
+// --heavy [--heavy-events N] runs the heavy-read scenario instead (see HeavyPhase).
 var options = BenchOptions.Parse(args);
+if (Array.IndexOf(args, "--soak") is var soak and >= 0 && soak + 1 < args.Length)
+{
+    var rate = Array.IndexOf(args, "--soak-rate") is var r and >= 0 && r + 1 < args.Length ? args[r + 1] : null;
+    return await new Soak(options, Soak.ParseDuration(args[soak + 1])).RunAsync(rate);
+}
+
+if (Array.IndexOf(args, "--heavy") >= 0)
+{
+    var heavyEvents = Array.IndexOf(args, "--heavy-events") is var h and >= 0 && h + 1 < args.Length ? int.Parse(args[h + 1], CultureInfo.InvariantCulture) : 1_000_000;
+    return await new HeavyPhase(options, heavyEvents).RunAsync();
+}
+
 var suite = new Suite(options);
 return await suite.RunAsync();
 

@@ -527,4 +527,16 @@ public static class Results
         text = start >= 0 && end > start ? text[..start] + block + text[(end + End.Length)..] : text.TrimEnd() + "\n\n" + block + "\n";
         File.WriteAllText(path, text);
     }
+
+    /// <summary>Replaces (or adds) the generated section <paramref name="name"/> of the results file (e.g. the soak's).</summary>
+    public static void WriteSection(string path, string name, string report)
+    {
+        var (begin, end) = ($"<!-- scripts/bench: {name} begin -->", $"<!-- scripts/bench: {name} end -->");
+        var block = $"{begin}\n{report.TrimEnd()}\n{end}";
+        var text = File.Exists(path) ? File.ReadAllText(path) : "# Benchmark results\n";
+        var start = text.IndexOf(begin, StringComparison.Ordinal);
+        var stop = text.IndexOf(end, StringComparison.Ordinal);
+        text = start >= 0 && stop > start ? text[..start] + block + text[(stop + end.Length)..] : text.TrimEnd() + "\n\n" + block + "\n";
+        File.WriteAllText(path, text);
+    }
 }

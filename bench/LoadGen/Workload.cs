@@ -151,7 +151,7 @@ public sealed class Workload
         return wrong;
     }
 
-    private static async Task<JsonElement> SendAsync(HttpClient http, HttpMethod method, string path, string key, object body)
+    public static async Task<JsonElement> SendAsync(HttpClient http, HttpMethod method, string path, string key, object body)
     {
         using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
         request.Headers.Add("x-api-key", key);

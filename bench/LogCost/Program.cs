@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using Flexprice.Grains;
+using Flexprice.Grains.Abstractions;
 using Flexprice.Grains.Storage;
 using Flexprice.Silo.Schema;
 using Npgsql;

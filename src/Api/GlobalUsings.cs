@@ -9,3 +9,4 @@ global using Flexprice.Api.Health;
 global using Flexprice.Api.Infrastructure;
 global using Flexprice.Api.Search;
 global using Flexprice.Api.Usage;
+global using Flexprice.Grains.Abstractions;

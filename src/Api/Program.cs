@@ -17,7 +17,7 @@ builder.Services.AddSingleton<CatalogCache>();
 builder.Services.AddSingleton<IngestionService>();
 builder.Services.AddSingleton<CustomerLanes>();
 builder.Services.AddSingleton<IdempotencyKey>();
-builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration("Idempotency");
+builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
 builder.Services.AddHostedService<IdempotencyKeyCleanup>();
 builder.Services.AddSingleton<AuthFailureThrottle>();
 builder.Services.AddHttpContextAccessor();
@@ -34,7 +34,7 @@ builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 
-app.UseExceptionHandler(errors => errors.Run(UnhandledErrors.WriteAsync));
+app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = UnhandledErrors.WriteAsync, SuppressDiagnosticsCallback = UnhandledErrors.IsClientFault });
 app.MapOpenApi();
 app.MapApiReference();
 app.MapConsole();

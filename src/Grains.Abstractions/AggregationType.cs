@@ -1,4 +1,4 @@
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>How a feature's meter folds the events it matches into one number.</summary>
 [GenerateSerializer]

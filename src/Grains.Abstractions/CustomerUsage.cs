@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>
 /// A usage figure: a decimal, or the text of a string value (LATEST over string properties).

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>
 /// A metered feature and its meter: every event named <see cref="EventName"/> that matches <see cref="Filters"/>

@@ -1,4 +1,4 @@
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>
 /// What a Flexprice feature carries besides its meter, stored as given and never used to compute usage.

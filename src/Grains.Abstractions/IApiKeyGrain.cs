@@ -1,6 +1,6 @@
 using Orleans.Concurrency;
 
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>
 /// Who an API key is. <see cref="IsAdmin"/> keys may manage the tenant's keys (and, in the default tenant,

@@ -1,4 +1,4 @@
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>
 /// Failed authentications from one client address; key: the address (<c>unknown</c> when the server

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Orleans.Concurrency;
 
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>
 /// One customer of one tenant; key: <c>{tenantId}/{externalCustomerId}</c> (see <see cref="CustomerKey"/>).

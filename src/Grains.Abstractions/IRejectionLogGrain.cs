@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Orleans.Concurrency;
 
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>An ingestion request that was turned away: when, on which route, with what status and why, and its first bytes.</summary>
 [GenerateSerializer, Immutable, Alias("Flexprice.Rejection")]

@@ -1,6 +1,6 @@
 using Orleans.Concurrency;
 
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>The tenant's feature catalog; key: tenant id. The single authority that API nodes and customer grains read.</summary>
 public interface ITenantCatalogGrain : IGrainWithStringKey

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>
 /// One validated usage event for one customer. <see cref="Timestamp"/> is UTC with microsecond

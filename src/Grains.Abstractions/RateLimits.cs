@@ -1,4 +1,4 @@
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>The routes with a limit of their own; each API key has one window per route.</summary>
 [GenerateSerializer, Alias("Flexprice.RateLimitedRoute")]
@@ -9,18 +9,27 @@ public enum RateLimitedRoute
 
     /// <summary><c>POST /v1/events/bulk</c>: requests per minute (each up to 1000 events).</summary>
     Bulk = 1,
+
+    /// <summary>Every read route (usage, analytics, event listings and lookups, customers, features, keys): requests per minute, together.</summary>
+    Reads = 2,
 }
 
 /// <summary>
 /// A key's effective limits, in requests per rolling 60 seconds: the key's own, or the configured
-/// defaults (the spec's 1000 single and 100 bulk).
+/// defaults (the spec's 1000 single and 100 bulk; reads 600).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flexprice.RateLimits")]
 public sealed record RateLimits(
     [property: Id(0)] int EventsPerMinute,
-    [property: Id(1)] int BulkPerMinute)
+    [property: Id(1)] int BulkPerMinute,
+    [property: Id(2)] int ReadsPerMinute)
 {
-    public int For(RateLimitedRoute route) => route == RateLimitedRoute.Bulk ? BulkPerMinute : EventsPerMinute;
+    public int For(RateLimitedRoute route) => route switch
+    {
+        RateLimitedRoute.Bulk => BulkPerMinute,
+        RateLimitedRoute.Reads => ReadsPerMinute,
+        _ => EventsPerMinute,
+    };
 }
 
 /// <summary>

@@ -1,4 +1,4 @@
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>
 /// The database could not be reached or answered with a passing fault (connection lost, timeout,

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace Flexprice.Grains;
+namespace Flexprice.Grains.Abstractions;
 
 /// <summary>The window sizes of Flexprice's usage queries (and of bucketed meters).</summary>
 [GenerateSerializer]

@@ -17,6 +17,7 @@ public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> ra
 
     private readonly SlidingWindowLog _events = new();
     private readonly SlidingWindowLog _bulk = new();
+    private readonly SlidingWindowLog _reads = new();
     private Task<ApiKeyIdentity?>? _identity;
     private ITenantCatalogGrain? _catalog;
     private long _catalogVersion;
@@ -39,7 +40,13 @@ public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> ra
         if (route is { } limited)
         {
             var limits = identity.Limits ?? rateLimits.Value.Defaults;
-            decision = (limited == RateLimitedRoute.Bulk ? _bulk : _events).TryAcquire(time.GetUtcNow(), limits.For(limited));
+            var window = limited switch
+            {
+                RateLimitedRoute.Bulk => _bulk,
+                RateLimitedRoute.Reads => _reads,
+                _ => _events,
+            };
+            decision = window.TryAcquire(time.GetUtcNow(), limits.For(limited));
         }
 
         return new Admission(identity, decision, _catalogVersion);

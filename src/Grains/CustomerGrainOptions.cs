@@ -3,6 +3,8 @@ namespace Flexprice.Grains;
 /// <summary>When customer grains checkpoint their aggregates (configuration section <c>CustomerGrain</c>).</summary>
 public sealed class CustomerGrainOptions
 {
+    public const string Section = nameof(CustomerGrain);
+
     /// <summary>Checkpoint after this many newly logged events.</summary>
     public int CheckpointEveryEvents { get; set; } = 1000;
 

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Logging;
 
 // A silo on its own, for clustered deployments whose API nodes are Orleans clients. Over HTTP it
 // serves only Prometheus' /metrics and /health/live, on Silo:HttpPort (default 9464).
-var builder = WebApplication.CreateBuilder(args);
+// Content root at the binaries, so appsettings.json is found wherever the process starts.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddFlexpriceLogging();
 // Not a line per scrape of /metrics (configuration may lower it again).
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

@@ -27,13 +27,17 @@ public static class SiloHosting
             ? value
             : throw new InvalidOperationException("Set ConnectionStrings__Postgres (scripts/run starts a private PostgreSQL and sets it for you).");
 
+    /// <summary>The <c>Orleans</c> section as read now (for decisions taken before the container is built).</summary>
+    public static OrleansHostingOptions OrleansHosting(this IConfiguration configuration) =>
+        configuration.GetSection(OrleansHostingOptions.Section).Get<OrleansHostingOptions>() ?? new OrleansHostingOptions();
+
     /// <summary>
     /// Joins this process to the cluster the way <c>Orleans:Mode</c> says: <c>silo</c> (the default) co-hosts
     /// a silo; <c>client</c> is an Orleans client of the cluster's silos, found through ADO.NET clustering
     /// in the same database (an API node in front of separate silos).
     /// </summary>
     public static IHostApplicationBuilder AddFlexpriceOrleans(this IHostApplicationBuilder builder) =>
-        string.Equals(builder.Configuration["Orleans:Mode"], "client", StringComparison.OrdinalIgnoreCase)
+        builder.Configuration.OrleansHosting().IsClient
             ? builder.AddFlexpriceClient()
             : builder.AddFlexpriceSilo();
 
@@ -47,14 +51,13 @@ public static class SiloHosting
         builder.Services.AddFlexpriceGrainServices();
         builder.UseOrleansClient(client =>
         {
-            client.Services.AddOptions<ClusterOptions>().Configure<IConfiguration>(ConfigureClusterIdentity);
+            client.Services.AddOptions<ClusterOptions>().Configure<IOptions<OrleansHostingOptions>>(ConfigureClusterIdentity);
             client.UseAdoNetClustering(options => options.Configure<IConfiguration>((o, configuration) =>
                 (o.Invariant, o.ConnectionString) = (AdoNetInvariant, configuration.PostgresConnectionString())));
             client.UseConnectionRetryFilter<ConnectUntilTimeout>();
             client.UseFlexpriceTls();
-            // A silo that joins (or comes back) is used within seconds, not after Orleans' default minute.
             client.Services.AddOptions<GatewayOptions>()
-                .Configure(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10))
+                .Configure(GatewayDefaults)
                 .BindConfiguration("Orleans:Gateway");
             client.Services.AddOptions<ClientMessagingOptions>().BindConfiguration("Orleans:Messaging");
             if (builder.Configuration.TracingEnabled())
@@ -84,14 +87,14 @@ public static class SiloHosting
         // configuration late (tests, WebApplicationFactory) are honoured.
         builder.UseOrleans(silo =>
         {
-            silo.Services.AddOptions<ClusterOptions>().Configure<IConfiguration>(ConfigureClusterIdentity);
-            silo.Services.AddOptions<EndpointOptions>().Configure<IConfiguration>((options, configuration) =>
+            silo.Services.AddOptions<ClusterOptions>().Configure<IOptions<OrleansHostingOptions>>(ConfigureClusterIdentity);
+            silo.Services.AddOptions<EndpointOptions>().Configure<IOptions<OrleansHostingOptions>>((options, settings) =>
             {
-                var advertised = configuration["Orleans:AdvertisedIP"] is { Length: > 0 } ip ? IPAddress.Parse(ip) : IPAddress.Loopback;
-                options.AdvertisedIPAddress = advertised;
-                options.SiloPort = configuration.GetValue("Orleans:SiloPort", 11111);
-                options.GatewayPort = configuration.GetValue("Orleans:GatewayPort", 30000);
-                if (configuration.GetValue("Orleans:ListenOnAnyHostAddress", false))
+                var hosting = settings.Value;
+                options.AdvertisedIPAddress = hosting.AdvertisedIP is { Length: > 0 } ip ? IPAddress.Parse(ip) : IPAddress.Loopback;
+                options.SiloPort = hosting.SiloPort;
+                options.GatewayPort = hosting.GatewayPort;
+                if (hosting.ListenOnAnyHostAddress)
                 {
                     options.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, options.SiloPort);
                     options.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, options.GatewayPort);
@@ -117,11 +120,11 @@ public static class SiloHosting
     }
 
     /// <summary>Silos and clients of one deployment share these: <c>Orleans:ClusterId</c> and <c>Orleans:ServiceId</c>, both <c>flexprice</c> by default.</summary>
-    private static void ConfigureClusterIdentity(ClusterOptions options, IConfiguration configuration)
-    {
-        options.ClusterId = configuration["Orleans:ClusterId"] ?? "flexprice";
-        options.ServiceId = configuration["Orleans:ServiceId"] ?? "flexprice";
-    }
+    private static void ConfigureClusterIdentity(ClusterOptions options, IOptions<OrleansHostingOptions> settings) =>
+        (options.ClusterId, options.ServiceId) = (settings.Value.ClusterId, settings.Value.ServiceId);
+
+    /// <summary>An API node's gateway defaults, under <c>Orleans:Gateway</c>: a silo that joins (or comes back) is used within seconds, not after Orleans' default minute.</summary>
+    public static void GatewayDefaults(GatewayOptions options) => options.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10);
 
     /// <summary>The grain storage for customer checkpoints (ADO.NET, PostgreSQL, <c>ConnectionStrings:Postgres</c>).</summary>
     public static ISiloBuilder AddFlexpriceGrainStorage(this ISiloBuilder silo)
@@ -148,34 +151,37 @@ public static class SiloHosting
     public static IServiceCollection AddFlexpriceGrainServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => FlexpriceDatabase.Create(sp.GetRequiredService<IConfiguration>().PostgresConnectionString()));
+        services.AddOptions<OrleansHostingOptions>().BindConfiguration(OrleansHostingOptions.Section);
+        services.AddOptions<StorageReadOptions>().BindConfiguration(StorageReadOptions.Section);
+        services.TryAddSingleton(sp => FlexpriceDatabase.Create(
+            sp.GetRequiredService<IConfiguration>().PostgresConnectionString(), sp.GetRequiredService<IOptions<StorageReadOptions>>().Value));
         services.TryAddSingleton<EventLogPartitions>();
         services.TryAddSingleton<EventLogMaintenance>();
-        services.AddOptions<EventLogRetentionOptions>().BindConfiguration("Retention");
+        services.AddOptions<EventLogRetentionOptions>().BindConfiguration(EventLogRetentionOptions.Section);
         services.TryAddSingleton<EventLogAppender>();
         services.TryAddSingleton<CustomerEventLog>();
         services.TryAddSingleton<EventQueries>();
         services.TryAddSingleton<EventLogWriter>();
-        services.AddOptions<EventLogWriterOptions>().BindConfiguration("EventLogWriter");
+        services.AddOptions<EventLogWriterOptions>().BindConfiguration(nameof(EventLogWriter));
         services.TryAddSingleton<TenantStore>();
         services.TryAddSingleton<CustomerStore>();
         services.TryAddSingleton<FeatureStore>();
         services.TryAddSingleton<IdempotencyKeys>();
-        services.AddOptions<CustomerGrainOptions>().BindConfiguration("CustomerGrain");
+        services.AddOptions<CustomerGrainOptions>().BindConfiguration(CustomerGrainOptions.Section);
         services.TryAddSingleton(sp => new HotEventsBudget(sp.GetRequiredService<IOptions<CustomerGrainOptions>>().Value.HotMaxBytesPerSilo));
-        services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits");
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
         return services;
     }
 }
 
 /// <summary>Keeps a client trying to reach a gateway while the silos start, for a bounded time.</summary>
-internal sealed class ConnectUntilTimeout(IConfiguration configuration, TimeProvider time) : IClientConnectionRetryFilter
+internal sealed class ConnectUntilTimeout(IOptions<OrleansHostingOptions> settings, TimeProvider time) : IClientConnectionRetryFilter
 {
     private DateTimeOffset? _deadline;
 
     public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
     {
-        _deadline ??= time.GetUtcNow() + configuration.GetValue("Orleans:ClientConnectTimeout", TimeSpan.FromSeconds(30));
+        _deadline ??= time.GetUtcNow() + settings.Value.ClientConnectTimeout;
         if (time.GetUtcNow() >= _deadline)
         {
             return false;

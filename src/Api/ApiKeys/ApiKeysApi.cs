@@ -34,6 +34,7 @@ public static class ApiKeysApi
             .Produces<ErrorResponse>(StatusCodes.Status403Forbidden);
 
         keys.MapGet("/", ListKeys)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("ListApiKeys")
             .WithSummary("The tenant's API keys (never the raw keys)")
             .Produces<ListResponse<ApiKeyResponse>>()

@@ -22,11 +22,13 @@ public static class CustomersApi
             .Produces<ErrorResponse>(StatusCodes.Status409Conflict);
 
         customers.MapGet("/", List)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("ListCustomers")
             .WithSummary("The tenant's customers, newest first")
             .Produces<ListResponse<CustomerResponse>>();
 
         customers.MapPost("/search", Search)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithRequestExample("""{"external_ids": ["cust-test-customer", "cust-another-customer"], "limit": 20, "offset": 0}""")
             .WithName("SearchCustomers")
             .WithSummary("The tenant's customers matching Flexprice's customer filter (ids, external ids, e-mail, creation time), one page")
@@ -35,6 +37,7 @@ public static class CustomersApi
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
 
         customers.MapGet("/usage", UsageSummary)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("GetCustomerUsageSummary")
             .WithSummary("Flexprice's usage summary of a customer (customer_id or customer_lookup_key = external id): every feature's usage in the current calendar month (UTC) or [start_time, end_time); no plans here, so every feature is unlimited")
             .Produces<CustomerUsageSummaryResponse>()
@@ -42,6 +45,7 @@ public static class CustomersApi
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
 
         customers.MapGet("/external/{external_id}", GetByExternalId)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("GetCustomerByExternalId")
             .WithSummary("One customer by its external id")
             .Produces<CustomerResponse>()
@@ -49,12 +53,14 @@ public static class CustomersApi
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
 
         customers.MapGet("/{id}", Get)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("GetCustomer")
             .WithSummary("One customer by its id (cust_…)")
             .Produces<CustomerResponse>()
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
 
         customers.MapGet("/{external_customer_id}/usage", Usage)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("GetCustomerUsage")
             .WithSummary("All-time usage of every feature by the customer, including every event acknowledged before the query")
             .Produces<UsageResponse>()

@@ -14,10 +14,17 @@ public sealed record StoredEventResponse(
 
 /// <param name="IterFirstKey">The page's first event's key: pass it as iter_first_key for the events just before this page (newer, in the default order).</param>
 /// <param name="IterLastKey">The page's last event's key: pass it as iter_last_key for the next page (older, in the default order).</param>
-/// <param name="TotalCount">Events matching the filters, all pages together.</param>
+/// <param name="TotalCount">
+/// Events matching the filters, all pages together, as counted when the listing's first page was asked for (pages
+/// reached with a key carry that count); at most 100,000 (see <see cref="TotalCountCapped"/>).
+/// </param>
 /// <param name="Offset">The offset the page was asked with.</param>
 [EveryKey]
-public sealed record EventListResponse(IReadOnlyList<StoredEventResponse> Events, bool HasMore, string? IterFirstKey, string? IterLastKey, long TotalCount, int Offset);
+public sealed record EventListResponse(IReadOnlyList<StoredEventResponse> Events, bool HasMore, string? IterFirstKey, string? IterLastKey, long TotalCount, int Offset)
+{
+    /// <summary>True when more than 100,000 events match: <see cref="TotalCount"/> is then 100,000, a lower bound.</summary>
+    public bool TotalCountCapped { get; init; }
+}
 
 /// <param name="Quantity">What the event contributed: 1 for COUNT, the value otherwise (a string for text values).</param>
 public sealed record FeatureContributionResponse(string FeatureId, string FeatureName, string MeterId, string AggregationType, object Quantity);

@@ -16,12 +16,14 @@ public static class EventDebuggerApi
         var events = v1.MapGroup("/events").WithTags("Event debugger");
 
         events.MapGet("/", List)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("ListEvents")
             .WithSummary("The tenant's stored events, newest first; keyset pages through iter_last_key (older) or iter_first_key (newer)")
             .Produces<EventListResponse>()
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
 
         events.MapPost("/query", Query)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithRequestExample("""{"external_customer_id": "cust-test-customer", "event_name": "model.usage", "start_time": "2025-08-01T00:00:00Z", "end_time": "2030-01-01T00:00:00Z", "property_filters": {"model": ["gpt-4o"]}, "page_size": 20, "order": "desc"}""")
             .WithName("QueryEvents")
             .WithSummary("Flexprice's listing of raw events: GET /v1/events with the filters in the body (and property_filters)")
@@ -30,6 +32,7 @@ public static class EventDebuggerApi
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
 
         events.MapGet("/lookup", Lookup)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("LookupEvent")
             .WithSummary("One stored event by id, its status, and the quantity it contributed to each feature")
             .Produces<EventLookupResponse>()
@@ -37,12 +40,14 @@ public static class EventDebuggerApi
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
 
         events.MapGet("/rejections", Rejections)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("ListRejections")
             .WithSummary("The tenant's last 1000 refused ingestion requests, newest first: time, status, reason, first bytes")
             .Produces<RejectionListResponse>();
 
         // After the literal routes: /lookup and /rejections win over an event whose id is "lookup" (use /lookup?id=lookup for it).
         events.MapGet("/{id}", Get)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("GetEvent")
             .WithSummary("One stored event by id (Flexprice's route): as /v1/events/lookup?id=…")
             .Produces<EventLookupResponse>()

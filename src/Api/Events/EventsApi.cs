@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Flexprice.Api.Telemetry;
 using Flexprice.Grains;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Flexprice.Api.Events;
 
@@ -27,12 +28,8 @@ public static class EventsApi
             .AddEndpointFilter<RejectionRecorder>()
             .DocumentsBody<EventRequest>()
             .WithRequestExample("""{"event_id": "evt_abc123", "event_name": "model.usage", "external_customer_id": "cust-test-customer", "timestamp": "2025-08-22T07:05:49.441Z", "source": "api", "properties": {"credits": 2, "model": "gpt-4o"}}""")
-            .Produces<EventAcceptedResponse>(StatusCodes.Status202Accepted)
-            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
-            .Produces<ErrorResponse>(StatusCodes.Status409Conflict)
-            .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
-            .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+            // The key filter's answer; the handler's own are described by its result types.
+            .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
 
         events.MapPost("/bulk", IngestBulk)
             .WithName("IngestEventsBulk")
@@ -42,86 +39,115 @@ public static class EventsApi
             .AddEndpointFilter<RejectionRecorder>()
             .DocumentsBody<BulkEventRequest>()
             .WithRequestExample("""{"events": [{"event_name": "model.usage", "external_customer_id": "cust-test-customer", "properties": {"credits": 2}}, {"event_name": "model.usage", "external_customer_id": "cust-another-customer", "properties": {"credits": 5}}]}""")
-            .Produces<BulkEventsAcceptedResponse>(StatusCodes.Status202Accepted)
-            .Produces<BulkErrorResponse>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
-            .Produces<BulkErrorResponse>(StatusCodes.Status409Conflict)
-            .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
-            .Produces<BulkErrorResponse>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
 
         return v1;
     }
 
-    private static async Task<IResult> IngestOne(HttpContext http, [AsParameters] IngestionServices services)
+    private static async Task<Results<Accepted<EventAcceptedResponse>, BadRequest<ErrorResponse>, Conflict<ErrorResponse>, PayloadTooLarge<ErrorResponse>, ServiceUnavailable<ErrorResponse>, JsonHttpResult<ErrorResponse>>> IngestOne(
+        HttpContext http, [AsParameters] IngestionServices services)
     {
         var (document, error) = await JsonBody.ParseAsync(http.Request);
         if (document is null)
         {
-            return error!;
+            return Refused(Refusal.Of(error!));
         }
 
         using (document)
         {
             var outcome = await IngestAsync(http, services, IngestRoute.Single, [document.RootElement]);
-            return outcome.Answer ?? TypedResults.Json(new EventAcceptedResponse(outcome.Events[0].Event.EventId, EventAccepted), statusCode: StatusCodes.Status202Accepted);
+            return outcome.Refusal is { } refusal
+                ? Refused(refusal)
+                : TypedResults.Accepted((string?)null, new EventAcceptedResponse(outcome.Events[0].Event.EventId, EventAccepted));
+        }
+
+        // One event: its refusal in the one error shape.
+        static Results<Accepted<EventAcceptedResponse>, BadRequest<ErrorResponse>, Conflict<ErrorResponse>, PayloadTooLarge<ErrorResponse>, ServiceUnavailable<ErrorResponse>, JsonHttpResult<ErrorResponse>> Refused(Refusal refusal)
+        {
+            var body = refusal.Body ?? ErrorResponse.For(refusal.Status, refusal.Errors![0].Error);
+            return refusal.Status switch
+            {
+                StatusCodes.Status400BadRequest => TypedResults.BadRequest(body),
+                StatusCodes.Status409Conflict => TypedResults.Conflict(body),
+                StatusCodes.Status413PayloadTooLarge => new PayloadTooLarge<ErrorResponse>(body),
+                StatusCodes.Status503ServiceUnavailable => new ServiceUnavailable<ErrorResponse>(body),
+                _ => TypedResults.Json(body, statusCode: refusal.Status),
+            };
         }
     }
 
-    private static async Task<IResult> IngestBulk(HttpContext http, [AsParameters] IngestionServices services)
+    private static async Task<Results<Accepted<BulkEventsAcceptedResponse>, BadRequest<BulkErrorResponse>, Conflict<BulkErrorResponse>, ServiceUnavailable<BulkErrorResponse>, PayloadTooLarge<ErrorResponse>, JsonHttpResult<ErrorResponse>>> IngestBulk(
+        HttpContext http, [AsParameters] IngestionServices services)
     {
         var (document, error) = await JsonBody.ParseAsync(http.Request, RequestBodies.BulkLimit);
         if (document is null)
         {
-            return error!;
+            return Refused(Refusal.Of(error!));
         }
 
         using (document)
         {
             if (!document.RootElement.TryGetProperty("events", out var events) || events.ValueKind == JsonValueKind.Null)
             {
-                return Errors.BadRequest(ErrorMessages.MissingField("events"));
+                return Refused(Refusal.Whole(StatusCodes.Status400BadRequest, ErrorMessages.MissingField("events")));
             }
 
             if (events.ValueKind != JsonValueKind.Array)
             {
-                return Errors.BadRequest("Invalid field: events must be an array");
+                return Refused(Refusal.Whole(StatusCodes.Status400BadRequest, "Invalid field: events must be an array"));
             }
 
             var count = events.GetArrayLength();
             if (count is 0 or > MaxBulkEvents)
             {
-                return Errors.BadRequest($"A bulk request holds 1 to {MaxBulkEvents} events; this one has {count}");
+                return Refused(Refusal.Whole(StatusCodes.Status400BadRequest, $"A bulk request holds 1 to {MaxBulkEvents} events; this one has {count}"));
             }
 
             var outcome = await IngestAsync(http, services, IngestRoute.Bulk, [.. events.EnumerateArray()]);
-            if (outcome.Answer is null)
+            if (outcome.Refusal is { } refusal)
             {
-                services.Metrics.Bulk(count);
+                return Refused(refusal);
             }
 
-            if (outcome.Answer is { } refused)
-            {
-                return refused;
-            }
+            services.Metrics.Bulk(count);
 
             // RFC 7240: the ids (and how many were already stored) only for clients that ask for them, so that
             // Flexprice's SDKs, which read the body as a map of strings, get Flexprice's own answer.
             if (!Preferences.WantsRepresentation(http.Request))
             {
-                return TypedResults.Json(new BulkEventsAcceptedResponse(EventsAccepted), statusCode: StatusCodes.Status202Accepted);
+                return TypedResults.Accepted((string?)null, new BulkEventsAcceptedResponse(EventsAccepted));
             }
 
             http.Response.Headers["Preference-Applied"] = Preferences.ReturnRepresentation;
-            return TypedResults.Json(
-                new BulkEventsAcceptedResponse(EventsAccepted, [.. outcome.Events.Select(e => e.Event.EventId)], outcome.Verdict!.Duplicates),
-                statusCode: StatusCodes.Status202Accepted);
+            return TypedResults.Accepted(
+                (string?)null,
+                new BulkEventsAcceptedResponse(EventsAccepted, [.. outcome.Events.Select(e => e.Event.EventId)], outcome.Verdict!.Duplicates));
+        }
+
+        // A bulk: refused events are named by index; a refusal of the request as a whole has the one error shape.
+        static Results<Accepted<BulkEventsAcceptedResponse>, BadRequest<BulkErrorResponse>, Conflict<BulkErrorResponse>, ServiceUnavailable<BulkErrorResponse>, PayloadTooLarge<ErrorResponse>, JsonHttpResult<ErrorResponse>> Refused(Refusal refusal)
+        {
+            if (refusal.Body is { } body)
+            {
+                return refusal.Status == StatusCodes.Status413PayloadTooLarge
+                    ? new PayloadTooLarge<ErrorResponse>(body)
+                    : TypedResults.Json(body, statusCode: refusal.Status);
+            }
+
+            var events = BulkErrorResponse.For(refusal.Status, refusal.Errors!, refusal.Outcomes);
+            return refusal.Status switch
+            {
+                StatusCodes.Status409Conflict => TypedResults.Conflict(events),
+                StatusCodes.Status503ServiceUnavailable => new ServiceUnavailable<BulkErrorResponse>(events),
+                _ => TypedResults.BadRequest(events),
+            };
         }
     }
 
     /// <summary>
     /// The core of both routes: each event checked at the door (the first bad one refuses the request), server-made
-    /// ids derived from the <c>Idempotency-Key</c> when there is one, then the customers' grains. <see cref="IngestOutcome.Answer"/>
-    /// is the refusal to send, or null when every event is stored (or was already).
+    /// ids derived from the <c>Idempotency-Key</c> when there is one, then the customers' grains. <see cref="IngestOutcome.Refusal"/>
+    /// says why the request is refused (each route answers it in its own shape), or is null when every event is stored (or was already).
     /// </summary>
     private static async Task<IngestOutcome> IngestAsync(HttpContext http, IngestionServices services, IngestRoute route, IReadOnlyList<JsonElement> json)
     {
@@ -143,7 +169,7 @@ public static class EventsApi
 
         if (invalid.Count > 0)
         {
-            return Refuse(route, StatusCodes.Status400BadRequest, invalid);
+            return new IngestOutcome(parsed, null, Refusal.PerEvent(StatusCodes.Status400BadRequest, invalid));
         }
 
         if (http.Request.Headers.ContainsKey(IdempotencyKey.HeaderName))
@@ -151,7 +177,7 @@ public static class EventsApi
             var (keyed, keyError) = await services.IdempotencyKeys.ApplyAsync(http, tenantId, route, parsed);
             if (keyed is null)
             {
-                return new IngestOutcome(parsed, null, keyError);
+                return new IngestOutcome(parsed, null, Refusal.Of(keyError!));
             }
 
             parsed = keyed;
@@ -165,7 +191,8 @@ public static class EventsApi
         catch (Exception ex) when (TransientFaults.IsTransient(ex))
         {
             services.Logger.LogWarning(ex, "Storing {Count} events for tenant {Tenant} failed", parsed.Count, tenantId);
-            return new IngestOutcome(parsed, null, Errors.Unavailable(http, ErrorMessages.StorageUnavailable));
+            http.Response.Headers.RetryAfter = "1";
+            return new IngestOutcome(parsed, null, Refusal.Whole(StatusCodes.Status503ServiceUnavailable, ErrorMessages.StorageUnavailable));
         }
 
         if (verdict.IsAccepted)
@@ -184,16 +211,28 @@ public static class EventsApi
         var outcomes = verdict.Partial
             ? parsed.Select((e, index) => new EventOutcomeResponse(index, e.Event.EventId, verdict.Statuses[index])).ToList()
             : null;
-        return Refuse(route, status, verdict.Errors, outcomes) with { Verdict = verdict };
-
-        IngestOutcome Refuse(IngestRoute on, int status, IReadOnlyList<IndexedError> errors, IReadOnlyList<EventOutcomeResponse>? outcomes = null) =>
-            new(parsed, null, on == IngestRoute.Single
-                ? Errors.Status(status, errors[0].Error)
-                : TypedResults.Json(BulkErrorResponse.For(status, errors, outcomes), statusCode: status));
+        return new IngestOutcome(parsed, verdict, Refusal.PerEvent(status, verdict.Errors, outcomes));
     }
 
-    /// <summary>What the core made of a request: its events as stored, the verdict, or the answer that refuses it.</summary>
-    private sealed record IngestOutcome(IReadOnlyList<ParsedEvent> Events, IngestVerdict? Verdict, IResult? Answer);
+    /// <summary>What the core made of a request: its events as stored, the verdict, or why it is refused.</summary>
+    private sealed record IngestOutcome(IReadOnlyList<ParsedEvent> Events, IngestVerdict? Verdict, Refusal? Refusal);
+
+    /// <summary>
+    /// A refused request: event by event (<see cref="Errors"/>, with <see cref="Outcomes"/> when part of a bulk was
+    /// stored), or as a whole (<see cref="Body"/>: the body, the header, the key or the storage).
+    /// </summary>
+    private sealed record Refusal(int Status, IReadOnlyList<IndexedError>? Errors, IReadOnlyList<EventOutcomeResponse>? Outcomes, ErrorResponse? Body)
+    {
+        public static Refusal PerEvent(int status, IReadOnlyList<IndexedError> errors, IReadOnlyList<EventOutcomeResponse>? outcomes = null) =>
+            new(status, errors, outcomes, null);
+
+        public static Refusal Whole(int status, string message) => new(status, null, null, ErrorResponse.For(status, message));
+
+        /// <summary>An error answer of the shared readers (<see cref="JsonBody"/>, <see cref="IdempotencyKey"/>), which always carry the one error shape.</summary>
+        public static Refusal Of(IResult error) => error is IStatusCodeHttpResult { StatusCode: { } status } and IValueHttpResult<ErrorResponse> { Value: { } body }
+            ? new(status, null, null, body)
+            : throw new InvalidOperationException($"Not an error answer: {error.GetType().Name}");
+    }
 
     /// <summary>What both routes need, gathered.</summary>
     public sealed record IngestionServices(

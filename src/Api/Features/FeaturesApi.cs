@@ -25,11 +25,13 @@ public static class FeaturesApi
             .Produces<ErrorResponse>(StatusCodes.Status409Conflict);
 
         features.MapGet("/", List)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("ListFeatures")
             .WithSummary("The tenant's features, oldest first")
             .Produces<ListResponse<FeatureResponse>>();
 
         features.MapPost("/search", Search)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithRequestExample("""{"name_contains": "Credits", "limit": 20, "offset": 0}""")
             .WithName("SearchFeatures")
             .WithSummary("The tenant's features matching Flexprice's feature filter (ids, lookup keys, meter ids, name), one page")

@@ -17,9 +17,11 @@ public sealed class RejectionRecorder(IGrainFactory grains, TimeProvider time, I
         using var head = new HeadCapturingStream(http.Request.Body, HeadBytes);
         http.Request.Body = head;
         var result = await next(context);
-        if (result is IStatusCodeHttpResult { StatusCode: 400 or 409 or 503 } status && http.Items.ContainsKey(typeof(ApiKeyIdentity)))
+        // A handler's typed union (Results<…>) carries the answer inside.
+        var answer = result is INestedHttpResult nested ? nested.Result : result;
+        if (answer is IStatusCodeHttpResult { StatusCode: 400 or 409 or 503 } status && http.Items.ContainsKey(typeof(ApiKeyIdentity)))
         {
-            var reason = result is IValueHttpResult { Value: { } value } ? value switch
+            var reason = answer is IValueHttpResult { Value: { } value } ? value switch
             {
                 BulkErrorResponse bulk => $"{bulk.Error} ({bulk.Errors.Count} events refused)",
                 ErrorResponse error => error.Error,

@@ -1,3 +1,4 @@
+using Flexprice.Grains;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Flexprice.Api.Infrastructure;
@@ -9,6 +10,9 @@ namespace Flexprice.Api.Infrastructure;
 /// </summary>
 public static class UnhandledErrors
 {
+    /// <summary>Faults that are the request's alone (a usage query over its limits): answered 400 without an error in the log.</summary>
+    public static bool IsClientFault(ExceptionHandlerSuppressDiagnosticsContext context) => context.Exception is UsageLimitExceededException;
+
     public static async Task WriteAsync(HttpContext http)
     {
         var fault = http.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -18,6 +22,11 @@ public static class UnhandledErrors
         if (fault is BadHttpRequestException bad)
         {
             (status, message) = (bad.StatusCode, RequestBodies.Describe(bad));
+        }
+        else if (fault is UsageLimitExceededException limit)
+        {
+            // A usage query asking for more than an answer may hold (windows, groups, distinct values), wherever it was found.
+            (status, message) = (StatusCodes.Status400BadRequest, limit.Message);
         }
         else if (TransientFaults.IsRefusedInput(fault, out var refused))
         {

@@ -14,11 +14,13 @@ public sealed class IngestionMeasurement(string route) : IEndpointFilter
         var metrics = context.HttpContext.RequestServices.GetRequiredService<IngestionMetrics>();
         var started = metrics.Start();
         var result = await next(context);
-        var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : context.HttpContext.Response.StatusCode;
+        // A handler's typed union (Results<…>) carries the answer inside.
+        var answer = result is INestedHttpResult nested ? nested.Result : result;
+        var status = answer is IStatusCodeHttpResult { StatusCode: { } code } ? code : context.HttpContext.Response.StatusCode;
         string? rejection = null;
         if (status >= 400)
         {
-            var error = result is IValueHttpResult { Value: { } value } ? value switch
+            var error = answer is IValueHttpResult { Value: { } value } ? value switch
             {
                 ErrorResponse e => e.Error,
                 BulkErrorResponse b => b.Error,

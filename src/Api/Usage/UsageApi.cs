@@ -12,6 +12,7 @@ public static class UsageApi
         var usage = v1.MapGroup("/events/usage").WithTags("Usage");
 
         usage.MapPost("/", ByEventName)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("GetUsage")
             .WithRequestExample("""{"event_name": "model.usage", "aggregation_type": "SUM", "property_name": "credits", "external_customer_id": "cust-test-customer", "start_time": "2025-08-01T00:00:00Z", "end_time": "2025-09-01T00:00:00Z", "window_size": "DAY", "timezone": "Europe/Berlin", "filters": {"model": ["gpt-4o"]}}""")
             .WithSummary("Usage of an event name over [start_time, end_time), in windows aligned to the calendar of timezone; one customer's (customer_id or external_customer_id) or the tenant's")
@@ -20,6 +21,7 @@ public static class UsageApi
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
 
         usage.MapPost("/meter", ByMeter)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithName("GetUsageByMeter")
             .WithRequestExample("""{"feature_id": "feat_01K3EXAMPLE0000000000000000", "external_customer_id": "cust-test-customer", "start_time": "2025-08-01T00:00:00Z", "end_time": "2025-09-01T00:00:00Z", "window_size": "HOUR", "timezone": "UTC"}""")
             .WithSummary("Usage of a meter (meter_id or feature_id) over [start_time, end_time); the meter's own filters apply too; one customer's (customer_id or external_customer_id) or the tenant's")
@@ -28,6 +30,7 @@ public static class UsageApi
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
 
         v1.MapPost("/events/analytics", Analytics)
+            .RateLimited(RateLimitedRoute.Reads)
             .WithRequestExample("""{"external_customer_id": "cust-test-customer", "start_time": "2025-08-01T00:00:00Z", "end_time": "2030-01-01T00:00:00Z", "window_size": "DAY", "timezone": "UTC"}""")
             .WithTags("Usage")
             .WithName("GetUsageAnalytics")

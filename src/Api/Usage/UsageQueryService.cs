@@ -27,6 +27,8 @@ public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageM
     public async Task<(UsageAnswer Answer, string Source)?> QueryAsync(string tenantId, string? externalCustomerId, UsageQuery query, CancellationToken cancellationToken)
     {
         var started = metrics.Start();
+        // Refused before any work when the answer would hold too many windows (400 naming window_size).
+        UsageFold.CheckWindows(UsageCalculator.From(query).Range);
         if (externalCustomerId is not null)
         {
             var result = await grains.Get<ICustomerGrain>(CustomerKey.For(tenantId, externalCustomerId)).QueryUsage(query);
@@ -56,6 +58,10 @@ public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageM
         return answer;
     }
 
+    /// <summary>
+    /// Streams the matching events in time order through a <see cref="UsageFold"/>: one event's JSON is held at a time,
+    /// and a bucket's aggregates only until the next bucket begins, so memory does not grow with the range.
+    /// </summary>
     private async Task<UsageAnswer> ComputeFromLogAsync(string tenantId, string? externalCustomerId, UsageQuery query, CancellationToken cancellationToken)
     {
         if (await log.RetainedFromAsync(cancellationToken) is { } retainedFrom && query.Start < retainedFrom && http.HttpContext is { } context)
@@ -63,27 +69,14 @@ public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageM
             context.Response.Headers[RetainedFromHeader] = retainedFrom.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        var rows = await log.ReadUsageAsync(tenantId, externalCustomerId, query.EventName, query.Start, query.End, cancellationToken);
-        var documents = new List<JsonDocument>(rows.Count);
-        try
+        var (meter, range) = UsageCalculator.From(query);
+        var fold = new UsageFold(meter, range, ordered: true);
+        await foreach (var row in log.StreamUsageAsync(tenantId, externalCustomerId, query.EventName, query.Start, query.End, meter.Type == AggregationType.Latest, cancellationToken))
         {
-            var events = new List<UsageEvent>(rows.Count);
-            foreach (var row in rows)
-            {
-                var document = JsonDocument.Parse(row.PropertiesJson);
-                documents.Add(document);
-                events.Add(new UsageEvent(DateTime.SpecifyKind(row.Timestamp, DateTimeKind.Utc), row.Order, document.RootElement));
-            }
+            using var document = JsonDocument.Parse(row.PropertiesJson);
+            fold.Add(new UsageEvent(row.Timestamp, row.Order, document.RootElement));
+        }
 
-            var (meter, range) = UsageCalculator.From(query);
-            return UsageCalculator.Compute(meter, range, events);
-        }
-        finally
-        {
-            foreach (var document in documents)
-            {
-                document.Dispose();
-            }
-        }
+        return fold.Result();
     }
 }

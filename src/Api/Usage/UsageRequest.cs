@@ -148,17 +148,17 @@ public sealed record UsageRequest(
     /// <summary>The meter's checks: a field for all but COUNT, a multiplier for SUM_WITH_MULTIPLIER, buckets only for MAX and SUM, no group_by for LATEST.</summary>
     public static string? Validate(MeterSpec meter)
     {
-        if (meter.Type != Grains.AggregationType.Count && string.IsNullOrWhiteSpace(meter.Field))
+        if (meter.Type != Grains.Abstractions.AggregationType.Count && string.IsNullOrWhiteSpace(meter.Field))
         {
             return $"Missing required field: property_name ({meter.Type.ToWireName()} aggregates a property)";
         }
 
-        if (meter.BucketSize is not null && meter.Type is not (Grains.AggregationType.Max or Grains.AggregationType.Sum))
+        if (meter.BucketSize is not null && meter.Type is not (Grains.Abstractions.AggregationType.Max or Grains.Abstractions.AggregationType.Sum))
         {
             return "Invalid bucket_size: only MAX and SUM aggregations take one";
         }
 
-        if (meter.GroupBy is not null && meter.Type == Grains.AggregationType.Latest)
+        if (meter.GroupBy is not null && meter.Type == Grains.Abstractions.AggregationType.Latest)
         {
             return "Invalid group_by: LATEST cannot be grouped";
         }

@@ -3,6 +3,8 @@ namespace Flexprice.Grains.RateLimiting;
 /// <summary>Default rate limits (configuration section <c>RateLimits</c>); a key's own limits override the first two.</summary>
 public sealed class RateLimitOptions
 {
+    public const string Section = nameof(RateLimits);
+
     /// <summary>The largest per-key limit accepted: the log keeps 8 bytes per request of the last minute.</summary>
     public const int MaxPerMinute = 1_000_000;
 
@@ -11,6 +13,9 @@ public sealed class RateLimitOptions
 
     /// <summary><c>POST /v1/events/bulk</c> requests per minute per key (the spec's 100).</summary>
     public int BulkPerMinute { get; set; } = 100;
+
+    /// <summary>Requests per minute per key on the read routes together (usage, analytics, listings, lookups).</summary>
+    public int ReadsPerMinute { get; set; } = 600;
 
     /// <summary>Failed authentications (unknown or revoked key) per minute per client address before 429.</summary>
     public int FailedAuthPerMinute { get; set; } = 60;
@@ -29,7 +34,7 @@ public sealed class RateLimitOptions
 
     /// <summary>A key's effective limits: its own where set, the defaults elsewhere.</summary>
     public RateLimits Resolve(int? eventsPerMinute, int? bulkPerMinute) =>
-        new(eventsPerMinute ?? EventsPerMinute, bulkPerMinute ?? BulkPerMinute);
+        new(eventsPerMinute ?? EventsPerMinute, bulkPerMinute ?? BulkPerMinute, ReadsPerMinute);
 
-    public RateLimits Defaults => new(EventsPerMinute, BulkPerMinute);
+    public RateLimits Defaults => new(EventsPerMinute, BulkPerMinute, ReadsPerMinute);
 }

@@ -3,6 +3,8 @@ namespace Flexprice.Grains.Storage;
 /// <summary>How long the event log keeps events, and its upkeep (configuration section <c>Retention</c>).</summary>
 public sealed class EventLogRetentionOptions
 {
+    public const string Section = "Retention";
+
     /// <summary>
     /// Keep events whose timestamp is at most this many days old; older partitions are dropped (null, the default:
     /// keep forever). Events whose timestamp is older than <c>Days − 1</c> days are refused when sent, since their

@@ -1,11 +1,16 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Flexprice.Grains.Storage;
 
 /// <summary>The event log as the API reads it: events for usage computed from the log, the event debugger's listing and lookup.</summary>
-public sealed class EventQueries(FlexpriceDatabase database)
+public sealed class EventQueries(FlexpriceDatabase database, IOptions<StorageReadOptions> readOptions)
 {
+    private readonly StorageReadOptions _options = readOptions.Value;
+    private readonly SemaphoreSlim _turns = new(readOptions.Value.Concurrency);
+
     private const long RetainedFromTtlMs = 60_000;
     private volatile RetainedFromRead? _retainedFrom;
 
@@ -30,34 +35,65 @@ public sealed class EventQueries(FlexpriceDatabase database)
 
     /// <summary>
     /// The events named <paramref name="eventName"/> with a timestamp in [<paramref name="start"/>, <paramref name="end"/>),
-    /// of one customer, or of every customer of the tenant when <paramref name="externalCustomerId"/> is null.
-    /// Order: the customer's log position; tenant-wide, the rank by (ingested_at, customer, position).
+    /// of one customer, or of every customer of the tenant when <paramref name="externalCustomerId"/> is null, streamed in
+    /// time order (for a fold that holds one bucket at a time). <see cref="UsageRow.Order"/> breaks LATEST's ties: the
+    /// customer's log position; tenant-wide, the rank by (ingested_at, customer, position).
     /// </summary>
-    public async Task<List<UsageRow>> ReadUsageAsync(
-        string tenantId, string? externalCustomerId, string eventName, DateTime start, DateTime end, CancellationToken cancellationToken)
+    /// <param name="ranked">Tenant-wide, whether <see cref="UsageRow.Order"/> is needed (LATEST's ties): ranking costs PostgreSQL a sort of every row, so other aggregations get 0.</param>
+    public async IAsyncEnumerable<UsageRow> StreamUsageAsync(
+        string tenantId, string? externalCustomerId, string eventName, DateTime start, DateTime end, bool ranked, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var command = database.DataSource.CreateCommand(externalCustomerId is null
-            ? """
-              SELECT event_time, row_number() OVER (ORDER BY ingested_at, external_customer_id, customer_seq), properties::text FROM events
-              WHERE tenant_id = @tenant AND event_name = @name AND event_time >= @start AND event_time < @end
-              """
-            : """
-              SELECT event_time, customer_seq, properties::text FROM events
-              WHERE tenant_id = @tenant AND external_customer_id = @customer AND event_name = @name AND event_time >= @start AND event_time < @end
-              """);
+        using var turn = await TurnAsync(cancellationToken);
+        await using var command = database.Reads.CreateCommand(externalCustomerId is not null ? CustomerUsageSql : ranked ? RankedTenantUsageSql : TenantUsageSql);
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
         command.Parameters.Add(new NpgsqlParameter<string>("customer", externalCustomerId ?? ""));
         command.Parameters.Add(new NpgsqlParameter<string>("name", eventName));
         command.Parameters.Add(new NpgsqlParameter<DateTime>("start", NpgsqlDbType.TimestampTz) { TypedValue = start });
         command.Parameters.Add(new NpgsqlParameter<DateTime>("end", NpgsqlDbType.TimestampTz) { TypedValue = end });
-        var rows = new List<UsageRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new UsageRow(reader.GetFieldValue<DateTime>(0), reader.GetInt64(1), reader.GetString(2)));
+            yield return new UsageRow(DateTime.SpecifyKind(reader.GetFieldValue<DateTime>(0), DateTimeKind.Utc), reader.GetInt64(1), reader.GetString(2));
+        }
+    }
+
+    private const string RankedTenantUsageSql = """
+        SELECT event_time, ord, properties FROM (
+            SELECT event_time, row_number() OVER (ORDER BY ingested_at, external_customer_id, customer_seq) AS ord, properties::text AS properties FROM events
+            WHERE tenant_id = @tenant AND event_name = @name AND event_time >= @start AND event_time < @end) AS ranked
+        ORDER BY event_time
+        """;
+
+    private const string TenantUsageSql = """
+        SELECT event_time, 0::bigint, properties::text FROM events
+        WHERE tenant_id = @tenant AND event_name = @name AND event_time >= @start AND event_time < @end
+        ORDER BY event_time
+        """;
+
+    private const string CustomerUsageSql = """
+        SELECT event_time, customer_seq, properties::text FROM events
+        WHERE tenant_id = @tenant AND external_customer_id = @customer AND event_name = @name AND event_time >= @start AND event_time < @end
+        ORDER BY event_time
+        """;
+
+    /// <summary>
+    /// A turn among the node's log queries (<see cref="StorageReadOptions.Concurrency"/> at once): heavy reads queue
+    /// here rather than crowd PostgreSQL's cores; past <see cref="StorageReadOptions.QueueTimeout"/> the request is
+    /// answered 503 (a passing overload).
+    /// </summary>
+    private async Task<Turn> TurnAsync(CancellationToken cancellationToken)
+    {
+        if (!await _turns.WaitAsync(_options.QueueTimeout, cancellationToken))
+        {
+            throw new TimeoutException($"No turn among the node's {_options.Concurrency} log queries within {_options.QueueTimeout.TotalSeconds:0.#} s.");
         }
 
-        return rows;
+        return new Turn(_turns);
+    }
+
+    private readonly struct Turn(SemaphoreSlim turns) : IDisposable
+    {
+        public void Dispose() => turns.Release();
     }
 
     // The customer's own id is the customers table's (the log does not repeat it on every row).
@@ -75,7 +111,7 @@ public sealed class EventQueries(FlexpriceDatabase database)
     public async Task<List<StoredEvent>> ListAsync(
         string tenantId, EventListFilter filter, EventListOrder order, EventListPosition? position, int limit, int offset, CancellationToken cancellationToken)
     {
-        await using var command = database.DataSource.CreateCommand();
+        await using var command = database.Reads.CreateCommand();
         var where = Where(command, tenantId, filter);
         var columns = order.ByName ? "e.event_name, e.event_time, e.event_id, e.external_customer_id" : "e.event_time, e.event_id, e.external_customer_id";
         var ascending = order.Ascending != (position?.Backward ?? false);
@@ -107,12 +143,13 @@ public sealed class EventQueries(FlexpriceDatabase database)
         return events;
     }
 
-    /// <summary>How many of the tenant's events match <paramref name="filter"/>.</summary>
-    public async Task<long> CountAsync(string tenantId, EventListFilter filter, CancellationToken cancellationToken)
+    /// <summary>How many of the tenant's events match <paramref name="filter"/>, counting at most <paramref name="atMost"/>.</summary>
+    public async Task<long> CountAsync(string tenantId, EventListFilter filter, int atMost, CancellationToken cancellationToken)
     {
-        await using var command = database.DataSource.CreateCommand();
+        await using var command = database.Reads.CreateCommand();
         var where = Where(command, tenantId, filter);
-        command.CommandText = $"SELECT count(*) FROM events e WHERE {string.Join(" AND ", where)}";
+        command.CommandText = $"SELECT count(*) FROM (SELECT 1 FROM events e WHERE {string.Join(" AND ", where)} LIMIT @at_most) AS matching";
+        command.Parameters.Add(new NpgsqlParameter<int>("at_most", atMost));
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -166,7 +203,7 @@ public sealed class EventQueries(FlexpriceDatabase database)
     public async Task<List<StoredEvent>> LookupAsync(string tenantId, string eventId, string? externalCustomerId, CancellationToken cancellationToken)
     {
         // event_ids names the customers, positions and partitions (event times) that hold the id.
-        await using var command = database.DataSource.CreateCommand($"""
+        await using var command = database.Reads.CreateCommand($"""
             SELECT {StoredColumns}
             FROM (SELECT k.external_customer_id, k.customer_seq, k.event_time FROM event_ids k
                   WHERE k.tenant_id = @tenant AND k.event_id = @id AND (@customer::text IS NULL OR k.external_customer_id = @customer)

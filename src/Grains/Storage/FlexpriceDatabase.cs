@@ -1,13 +1,34 @@
+using System.Globalization;
 using Npgsql;
 
 namespace Flexprice.Grains.Storage;
 
-/// <summary>The project's PostgreSQL, shared by every store in the process (one pool).</summary>
-public sealed class FlexpriceDatabase(NpgsqlDataSource dataSource) : IAsyncDisposable
+/// <summary>
+/// The project's PostgreSQL, as two pools. <see cref="DataSource"/> serves the group-commit writer, the grains and the
+/// stores; <see cref="Reads"/> serves the API's queries of the event log (usage from the log, the event listing), with
+/// its own connections and a <c>statement_timeout</c>, so a burst of heavy reads never holds the connections commits
+/// need, and no read runs longer than <see cref="StorageReadOptions.StatementTimeout"/>.
+/// </summary>
+public sealed class FlexpriceDatabase(NpgsqlDataSource dataSource, NpgsqlDataSource reads) : IAsyncDisposable
 {
     public NpgsqlDataSource DataSource { get; } = dataSource;
 
-    public static FlexpriceDatabase Create(string connectionString) => new(NpgsqlDataSource.Create(connectionString));
+    /// <summary>The pool of the API's log queries (usage from the log, the event listing and lookup).</summary>
+    public NpgsqlDataSource Reads { get; } = reads;
+
+    public static FlexpriceDatabase Create(string connectionString) => Create(connectionString, new StorageReadOptions());
+
+    public static FlexpriceDatabase Create(string connectionString, StorageReadOptions readOptions)
+    {
+        var reads = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            MaxPoolSize = readOptions.PoolSize,
+            ApplicationName = "flexprice-reads",
+        };
+        var timeout = ((long)readOptions.StatementTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        reads.Options = string.IsNullOrEmpty(reads.Options) ? $"-c statement_timeout={timeout}" : $"{reads.Options} -c statement_timeout={timeout}";
+        return new(NpgsqlDataSource.Create(connectionString), NpgsqlDataSource.Create(reads.ConnectionString));
+    }
 
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
     {
@@ -15,5 +36,9 @@ public sealed class FlexpriceDatabase(NpgsqlDataSource dataSource) : IAsyncDispo
         return await command.ExecuteScalarAsync(cancellationToken) is 1;
     }
 
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        await Reads.DisposeAsync();
+    }
 }

@@ -10,7 +10,7 @@ namespace Flexprice.Silo.Dashboard;
 public static class DashboardHosting
 {
     public static FlexpriceDashboardOptions DashboardOptions(this IConfiguration configuration) =>
-        configuration.GetSection("Dashboard").Get<FlexpriceDashboardOptions>() ?? new FlexpriceDashboardOptions();
+        configuration.GetSection(FlexpriceDashboardOptions.Section).Get<FlexpriceDashboardOptions>() ?? new FlexpriceDashboardOptions();
 
     public static ISiloBuilder AddFlexpriceDashboard(this ISiloBuilder silo, IConfiguration configuration) =>
         configuration.DashboardOptions().Enabled ? silo.AddDashboard(Configure) : silo;

@@ -3,6 +3,8 @@ namespace Flexprice.Silo.Dashboard;
 /// <summary>The Orleans Dashboard (configuration section <c>Dashboard</c>); off unless <c>Dashboard__Enabled=true</c>.</summary>
 public sealed class FlexpriceDashboardOptions
 {
+    public const string Section = "Dashboard";
+
     /// <summary>
     /// On: silos collect grain statistics (a grain call filter on every call, so it costs a little
     /// throughput) and API nodes serve the dashboard at <see cref="Path"/> to admin keys of the default tenant.

@@ -30,7 +30,7 @@ public static class TelemetryHosting
     ];
 
     public static TelemetryOptions TelemetryOptions(this IConfiguration configuration) =>
-        configuration.GetSection("Telemetry").Get<TelemetryOptions>() ?? new TelemetryOptions();
+        configuration.GetSection(Telemetry.TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
 
     /// <summary>Whether an OTLP endpoint is configured (the standard variables, read through configuration).</summary>
     public static bool OtlpConfigured(this IConfiguration configuration) =>
@@ -46,7 +46,7 @@ public static class TelemetryHosting
     /// <summary>Registers OpenTelemetry; <paramref name="serviceName"/> names the process kind (<c>OTEL_SERVICE_NAME</c> wins).</summary>
     public static IHostApplicationBuilder AddFlexpriceTelemetry(this IHostApplicationBuilder builder, string serviceName)
     {
-        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration("Telemetry");
+        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(Telemetry.TelemetryOptions.Section);
         var configuration = builder.Configuration;
         if (!configuration.TelemetryOptions().Enabled)
         {

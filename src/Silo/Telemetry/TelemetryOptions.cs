@@ -7,6 +7,8 @@ namespace Flexprice.Silo.Telemetry;
 /// </summary>
 public sealed class TelemetryOptions
 {
+    public const string Section = "Telemetry";
+
     /// <summary>Off: no OpenTelemetry at all (no <c>/metrics</c>, no export); the instruments then cost a branch each.</summary>
     public bool Enabled { get; set; } = true;
 

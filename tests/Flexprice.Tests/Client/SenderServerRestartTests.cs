@@ -38,6 +38,7 @@ public sealed class SenderServerRestartTests(ITestOutputHelper output) : IDispos
             Extra = new Dictionary<string, string>
             {
                 ["RateLimits__EventsPerMinute"] = "1000000",
+                ["RateLimits__ReadsPerMinute"] = "1000000",
                 ["RateLimits__BulkPerMinute"] = "100000",
             },
         };

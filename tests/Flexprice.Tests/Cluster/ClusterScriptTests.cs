@@ -87,6 +87,7 @@ public sealed class ClusterScriptTests(ITestOutputHelper output) : IDisposable
         _environment["Orleans__ServiceId"] = clusterId;
         _environment["FLEXPRICE_BOOTSTRAP_API_KEY"] = bootstrapKey;
         _environment["RateLimits__EventsPerMinute"] = "10000000";
+        _environment["RateLimits__ReadsPerMinute"] = "10000000";
         _environment["RateLimits__BulkPerMinute"] = "1000000";
         _environment["CustomerGrain__CheckpointEveryEvents"] = "50";
         _environment["CustomerGrain__CheckpointInterval"] = "00:00:01";

@@ -53,6 +53,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Orleans:ServiceId", ClusterId);
         builder.UseSetting("Orleans:SiloPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Orleans:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Tests poll usage freely; the read limit has tests of its own (RateLimitHttpTests).
+        builder.UseSetting("RateLimits:ReadsPerMinute", "1000000");
         ConfigureSettings(builder);
     }
 

@@ -19,6 +19,7 @@ public sealed class RateLimitApiFactory : ApiFactory
     public const string ClientAddressHeader = "X-Test-Client-Address";
     public const int FailedAuthPerMinute = 5;
     public const int FailedAuthConcurrency = 1;
+    public const int ReadsPerMinute = 30;
     public static readonly TimeSpan FailedAuthPenalty = TimeSpan.FromMilliseconds(200);
 
     protected override void ConfigureSettings(IWebHostBuilder builder)
@@ -26,6 +27,7 @@ public sealed class RateLimitApiFactory : ApiFactory
         builder.UseSetting("RateLimits:FailedAuthPerMinute", FailedAuthPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("RateLimits:FailedAuthConcurrency", FailedAuthConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("RateLimits:FailedAuthPenalty", FailedAuthPenalty.ToString());
+        builder.UseSetting("RateLimits:ReadsPerMinute", ReadsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.ConfigureServices(services => services.AddTransient<IStartupFilter, ClientAddressFromHeader>());
     }
 

@@ -77,8 +77,40 @@ public sealed class RateLimitHttpTests(RateLimitApiFactory api)
         Assert.InRange(Header(bulk, "X-RateLimit-Reset"), now + 55, now + 61);
 
         // Routes that are not limited say nothing about limits.
-        var usage = await tenant.Http.GetAsync("/v1/customers/cust_1/usage");
-        Assert.False(usage.Headers.Contains("X-RateLimit-Limit"));
+        var health = await client.GetAsync("/health/live");
+        Assert.False(health.Headers.Contains("X-RateLimit-Limit"));
+    }
+
+    [Fact]
+    public async Task Read_routes_share_a_budget_of_their_own_apart_from_ingest()
+    {
+        using var tenant = await TenantWithCustomerAsync(api);
+        var (_, client) = await api.NewKeyAsync(tenant, eventsPerMinute: 5, bulkPerMinute: 5);
+        using var _client = client;
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync("/v1/events", Json(Event("cust_1")))).StatusCode);
+        string[] reads = ["GET /v1/customers/cust_1/usage", "GET /v1/events", "POST /v1/events/query", "GET /v1/features", "GET /v1/customers", "POST /v1/events/usage"];
+        const string usageBody = """{"event_name": "api.calls", "aggregation_type": "COUNT", "start_time": "2020-01-01T00:00:00Z", "end_time": "2030-01-01T00:00:00Z"}""";
+
+        for (var i = 0; i < RateLimitApiFactory.ReadsPerMinute; i++)
+        {
+            var (method, path) = (reads[i % reads.Length].Split(' ')[0], reads[i % reads.Length].Split(' ')[1]);
+            using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "POST" ? Json(path.EndsWith("usage", StringComparison.Ordinal) ? usageBody : "{}") : null };
+            var answer = await client.SendAsync(request);
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{method} {path}: {answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+            Assert.Equal(RateLimitApiFactory.ReadsPerMinute, Header(answer, "X-RateLimit-Limit"));
+            Assert.Equal(RateLimitApiFactory.ReadsPerMinute - 1 - i, Header(answer, "X-RateLimit-Remaining"));
+        }
+
+        var refused = await client.PostAsync("/v1/events/usage", Json(usageBody));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(RateLimitBody, await refused.Content.ReadAsStringAsync());
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.GetAsync("/v1/events")).StatusCode);
+        // Ingest keeps its own budget, and another key of the tenant its own reads.
+        var ingest = await client.PostAsync("/v1/events", Json(Event("cust_1")));
+        Assert.Equal(HttpStatusCode.Accepted, ingest.StatusCode);
+        Assert.Equal(3, Header(ingest, "X-RateLimit-Remaining"));
+        Assert.Equal(HttpStatusCode.OK, (await tenant.Http.GetAsync("/v1/events")).StatusCode);
     }
 
     [Fact]

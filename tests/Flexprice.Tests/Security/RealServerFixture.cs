@@ -28,6 +28,7 @@ public sealed class RealServerFixture : IAsyncLifetime
             Extra = new Dictionary<string, string>
             {
                 ["RateLimits__EventsPerMinute"] = "1000000",
+                ["RateLimits__ReadsPerMinute"] = "1000000",
                 ["RateLimits__BulkPerMinute"] = "1000000",
                 ["RateLimits__FailedAuthPerMinute"] = "20",
                 ["RateLimits__FailedAuthPenalty"] = "00:00:00.050",

@@ -192,7 +192,8 @@ public sealed class EventLogPartitionTests : IAsyncLifetime
     private static async Task WithAppenderAsync(string connectionString, Func<EventLogAppender, Task> use)
     {
         // One connection, so that its prepared statement (and PostgreSQL's plan for it) is reused.
-        await using var database = new FlexpriceDatabase(NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 1 }.ConnectionString));
+        var single = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 1 }.ConnectionString;
+        await using var database = new FlexpriceDatabase(NpgsqlDataSource.Create(single), NpgsqlDataSource.Create(single));
         await use(new EventLogAppender(database));
         // Its backend reports its table statistics now, not within the next seconds.
         await using var command = database.DataSource.CreateCommand("SELECT pg_stat_force_next_flush()");

@@ -171,10 +171,10 @@ public sealed class EventLogRetentionTests
     private static object Event(string id, DateTime time, decimal n) =>
         new { event_id = id, event_name = "api.calls", external_customer_id = "c1", timestamp = time.ToString("o"), properties = new { n } };
 
-    private static Flexprice.Grains.IngestEvent LogEvent(string id, DateTime time, string properties, bool named)
+    private static Flexprice.Grains.Abstractions.IngestEvent LogEvent(string id, DateTime time, string properties, bool named)
     {
         using var document = System.Text.Json.JsonDocument.Parse(properties);
-        return new Flexprice.Grains.IngestEvent(
+        return new Flexprice.Grains.Abstractions.IngestEvent(
             id, "api.calls", time, named ? "sdk" : null, properties, Flexprice.Grains.Aggregation.EventFingerprint.Compute("api.calls", document.RootElement, time), named);
     }
 

@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Flexprice.Grains;
+using Flexprice.Grains.Aggregation;
+
+namespace Flexprice.Tests.Usage;
+
+/// <summary>
+/// The usage calculator as first written (every matching event held in a list, then grouped): kept as the oracle the
+/// streaming <see cref="UsageFold"/> is checked against.
+/// </summary>
+internal static class ListUsageCalculator
+{
+    public static UsageAnswer Compute(MeterSpec meter, UsageRange range, IEnumerable<UsageEvent> events)
+    {
+        var items = new List<Item>();
+        foreach (var e in events)
+        {
+            if (e.Timestamp < range.Start || e.Timestamp >= range.End || !UsageCalculator.Matches(meter, e.Properties) || !TryInput(meter, e, out var item))
+            {
+                continue;
+            }
+
+            items.Add(item);
+        }
+
+        var bucketCalendar = meter.BucketSize is { } bucket ? new WindowCalendar(bucket, range.Zone, range.BillingAnchor) : null;
+        var total = Aggregate(meter, bucketCalendar, items, range.Start, range.End);
+        var windows = new List<UsageWindow>();
+        if (range.Window is { } size)
+        {
+            var calendar = new WindowCalendar(size, range.Zone, range.BillingAnchor);
+            foreach (var group in items.GroupBy(i => calendar.Floor(i.Timestamp)).OrderBy(g => g.Key))
+            {
+                var end = calendar.Next(group.Key);
+                var list = group.ToList();
+                var value = Aggregate(meter, bucketCalendar, list, Max(group.Key, range.Start), Min(end, range.End));
+                windows.Add(new UsageWindow(group.Key, end, value, list.Count));
+            }
+        }
+
+        return new UsageAnswer(total, items.Count, [.. windows]);
+    }
+
+    private static UsageValue Aggregate(MeterSpec meter, WindowCalendar? buckets, List<Item> items, DateTime periodStart, DateTime periodEnd)
+    {
+        if (buckets is null && meter.GroupBy is null)
+        {
+            return Base(meter, items, periodStart, periodEnd);
+        }
+
+        var sum = 0m;
+        foreach (var group in items.GroupBy(i => (Bucket: buckets?.Floor(i.Timestamp), i.Group)))
+        {
+            sum += Base(meter, [.. group], periodStart, periodEnd).Number;
+        }
+
+        return UsageValue.Of(sum);
+    }
+
+    private static UsageValue Base(MeterSpec meter, List<Item> items, DateTime periodStart, DateTime periodEnd)
+    {
+        if (items.Count == 0)
+        {
+            return UsageValue.Of(0m);
+        }
+
+        switch (meter.Type)
+        {
+            case AggregationType.Count:
+                return UsageValue.Of(items.Count);
+            case AggregationType.Sum:
+                return UsageValue.Of(items.Sum(i => i.Number));
+            case AggregationType.SumWithMultiplier:
+                return UsageValue.Of(items.Sum(i => i.Number) * meter.Multiplier);
+            case AggregationType.Avg:
+                return UsageValue.Of(items.Sum(i => i.Number) / items.Count);
+            case AggregationType.Max:
+                return UsageValue.Of(items.Max(i => i.Number));
+            case AggregationType.Min:
+                return UsageValue.Of(items.Min(i => i.Number));
+            case AggregationType.CountUnique:
+                return UsageValue.Of(items.Select(i => i.Key).Distinct(StringComparer.Ordinal).Count());
+            case AggregationType.Latest:
+                var latest = items[0];
+                foreach (var item in items)
+                {
+                    if (item.Timestamp > latest.Timestamp || (item.Timestamp == latest.Timestamp && item.Order > latest.Order))
+                    {
+                        latest = item;
+                    }
+                }
+
+                return latest.Text is { } text ? UsageValue.OfText(text) : UsageValue.Of(latest.Number);
+            case AggregationType.WeightedSum:
+                decimal span = (periodEnd - periodStart).Ticks;
+                return UsageValue.Of(items.Sum(i => i.Number * ((periodEnd - i.Timestamp).Ticks / span)));
+            default:
+                throw new ArgumentOutOfRangeException(nameof(meter), meter.Type, null);
+        }
+    }
+
+    private static bool TryInput(MeterSpec meter, UsageEvent e, out Item item)
+    {
+        item = default;
+        var group = "";
+        if (meter.GroupBy is { } groupBy && e.Properties.ValueKind == JsonValueKind.Object && e.Properties.TryGetProperty(groupBy, out var groupValue))
+        {
+            group = groupValue.ValueKind == JsonValueKind.String ? "s:" + groupValue.GetString() : "j:" + groupValue.GetRawText();
+        }
+
+        if (meter.Type == AggregationType.Count)
+        {
+            item = new Item(e.Timestamp, e.Order, 0m, null, null, group);
+            return true;
+        }
+
+        if (meter.Field is not { } field || e.Properties.ValueKind != JsonValueKind.Object || !e.Properties.TryGetProperty(field, out var value))
+        {
+            return false;
+        }
+
+        switch (meter.Type)
+        {
+            case AggregationType.Latest when value.ValueKind == JsonValueKind.String:
+                item = new Item(e.Timestamp, e.Order, 0m, value.GetString(), null, group);
+                return true;
+            case AggregationType.Latest when value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var latest):
+                item = new Item(e.Timestamp, e.Order, latest, null, null, group);
+                return true;
+            case AggregationType.Latest:
+                return false;
+            case AggregationType.CountUnique when value.ValueKind == JsonValueKind.String:
+                item = new Item(e.Timestamp, e.Order, 0m, null, $"\"{value.GetString()}\"", group);
+                return true;
+            case AggregationType.CountUnique when value.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
+                item = new Item(e.Timestamp, e.Order, 0m, null, value.GetRawText(), group);
+                return true;
+            case AggregationType.CountUnique:
+                return false;
+            default:
+                if (!PropertyReader.TryReadNumber(value, out var number))
+                {
+                    return false;
+                }
+
+                item = new Item(e.Timestamp, e.Order, number, null, null, group);
+                return true;
+        }
+    }
+
+    private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
+
+    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+
+    private readonly record struct Item(DateTime Timestamp, long Order, decimal Number, string? Text, string? Key, string Group);
+}
