@@ -110,12 +110,26 @@ public sealed class HeavyQueryTests(ApiFactory api)
     /// <paramref name="count"/> events of one customer straight into the log, one a second from <see cref="T0"/> + 1 s,
     /// <paramref name="properties"/> a SQL expression of <c>g</c> (1, 2, …): many events without ingesting them one by one.
     /// </summary>
-    private static Task InsertAsync(string tenantId, string customer, string eventName, int count, string properties, int firstSeq = 1) =>
-        TestDatabase.ScalarAsync<long>(
+    private static async Task InsertAsync(string tenantId, string customer, string eventName, int count, string properties, int firstSeq = 1)
+    {
+        // As a writer of the log would: the days' partitions, the rows, their idempotency keys and the customer's head.
+        await TestDatabase.ScalarAsync<string[]>(
+            "SELECT events_ensure_partitions(ARRAY(SELECT DISTINCT date_trunc('day', @t0 + s * interval '1 second') FROM generate_series(@first, @first + @count - 1) AS s))",
+            ("t0", T0), ("count", count), ("first", firstSeq));
+        await TestDatabase.ScalarAsync<long>(
             $"""
-            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, customer_id, source, event_time, properties, fingerprint, ingested_at)
-            SELECT @t, @c, s, 'evt-' || s, @name, NULL, NULL, @t0 + s * interval '1 second', {properties}::json, '\x00'::bytea, now()
-            FROM generate_series(@first, @first + @count - 1) AS s, LATERAL (SELECT s - @first + 1 AS g) AS x
+            WITH r AS (
+                SELECT s, s - @first + 1 AS g, @t0 + s * interval '1 second' AS t FROM generate_series(@first, @first + @count - 1) AS s
+            ), ids AS (
+                INSERT INTO event_ids (tenant_id, event_id, external_customer_id, customer_seq, event_time, fingerprint)
+                SELECT @t, 'evt-' || s, @c, s, t, '\x00'::bytea FROM r
+            ), head AS (
+                INSERT INTO event_log_heads (tenant_id, external_customer_id, last_seq) VALUES (@t, @c, @first + @count - 1)
+                ON CONFLICT (tenant_id, external_customer_id) DO UPDATE SET last_seq = greatest(event_log_heads.last_seq, EXCLUDED.last_seq)
+            )
+            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, source, event_time, properties, ingested_at)
+            SELECT @t, @c, s, 'evt-' || s, @name, NULL, t, {properties}::json, now() FROM r
             """,
             ("t", tenantId), ("c", customer), ("name", eventName), ("t0", T0), ("count", count), ("first", firstSeq));
+    }
 }
