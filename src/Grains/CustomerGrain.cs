@@ -24,6 +24,7 @@ public sealed class CustomerGrain(
     CustomerStore customers,
     DistinctValues distinct,
     HotEventsBudget hotBudget,
+    RecentIdsBudget recentBudget,
     IOptions<CustomerGrainOptions> options,
     TimeProvider time,
     ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
@@ -31,7 +32,7 @@ public sealed class CustomerGrain(
     private const int MaxAppendAttempts = 3;
 
     // Its state is the checkpoint Orleans loads at activation (and again after a checkpoint conflict).
-    private readonly CustomerProjection _projection = new(new CustomerUsageState(), new RecentEventIds(options.Value.RecentEventIds));
+    private readonly CustomerProjection _projection = new(new CustomerUsageState(), new RecentEventIds(options.Value.RecentEventIds, recentBudget));
     private string _tenantId = "";
     private string _externalId = "";
     private CustomerRecord? _customer;
@@ -62,7 +63,14 @@ public sealed class CustomerGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _projection.Hot?.Release();
-        await CheckpointIfDirtyAsync(cancellationToken);
+        try
+        {
+            await CheckpointIfDirtyAsync(cancellationToken);
+        }
+        finally
+        {
+            _projection.Recent.Release();
+        }
     }
 
     public async Task<IngestResult> Ingest(IngestBatch batch) => (await IngestMany([batch]))[0];

@@ -170,6 +170,7 @@ public static class SiloHosting
         services.TryAddSingleton<IdempotencyKeys>();
         services.AddOptions<CustomerGrainOptions>().BindConfiguration(CustomerGrainOptions.Section);
         services.TryAddSingleton(sp => new HotEventsBudget(sp.GetRequiredService<IOptions<CustomerGrainOptions>>().Value.HotMaxBytesPerSilo));
+        services.TryAddSingleton(sp => new RecentIdsBudget(sp.GetRequiredService<IOptions<CustomerGrainOptions>>().Value.RecentEventIdsPerSilo));
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
         return services;
     }

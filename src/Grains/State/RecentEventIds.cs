@@ -9,7 +9,8 @@ namespace Flexprice.Grains.State;
 /// hot path: a fingerprint is kept inline in the dictionary entry (no array per event to trace or
 /// promote); the id is the event's own string, already allocated.
 /// </summary>
-public sealed class RecentEventIds(int capacity)
+/// <param name="budget">The silo's bound on all grains' ids together (null: only <paramref name="capacity"/>).</param>
+public sealed class RecentEventIds(int capacity, RecentIdsBudget? budget = null)
 {
     private readonly Dictionary<string, Digest> _fingerprints = new(StringComparer.Ordinal);
     private readonly Queue<string> _order = new();
@@ -32,17 +33,37 @@ public sealed class RecentEventIds(int capacity)
 
     public void Remember(string eventId, ReadOnlySpan<byte> fingerprint)
     {
-        if (!_fingerprints.TryAdd(eventId, Digest.Of(fingerprint)))
+        if (_fingerprints.ContainsKey(eventId))
         {
             return;
         }
 
-        _order.Enqueue(eventId);
-        if (_order.Count > capacity)
+        // Full, or the silo's budget spent: the oldest id goes, and the new one takes its slot.
+        if (_order.Count >= capacity || (budget is not null && !budget.TryTake()))
         {
-            _fingerprints.Remove(_order.Dequeue());
             HasForgotten = true;
+            if (_order.Count == 0)
+            {
+                return;
+            }
+
+            _fingerprints.Remove(_order.Dequeue());
         }
+
+        _fingerprints.Add(eventId, Digest.Of(fingerprint));
+        _order.Enqueue(eventId);
+    }
+
+    /// <summary>How many ids are remembered.</summary>
+    public int Count => _order.Count;
+
+    /// <summary>Forgets everything and gives the slots back to the silo's budget (the grain is going away).</summary>
+    public void Release()
+    {
+        budget?.Give(_order.Count);
+        _order.Clear();
+        _fingerprints.Clear();
+        HasForgotten = true;
     }
 
     /// <summary>A 32-byte fingerprint (SHA-256) as a value; any other length is hashed down to one.</summary>

@@ -60,4 +60,38 @@ public sealed class RecentEventIdsTests
     }
 
     private static byte[] Fingerprint(int variant) => SHA256.HashData(Encoding.UTF8.GetBytes($"fingerprint {variant}"));
+
+    [Fact]
+    public void Grains_of_a_silo_together_remember_no_more_ids_than_its_budget_and_give_the_slots_back()
+    {
+        var budget = new RecentIdsBudget(10);
+        var first = new RecentEventIds(8, budget);
+        var second = new RecentEventIds(8, budget);
+        var fingerprint = new byte[32];
+        for (var i = 0; i < 8; i++)
+        {
+            first.Remember($"a{i}", fingerprint);
+        }
+
+        for (var i = 0; i < 8; i++)
+        {
+            second.Remember($"b{i}", fingerprint);
+        }
+
+        // The second got 2 slots, then forgot its oldest for each new id: the newest two are remembered.
+        Assert.Equal(10, budget.Used);
+        Assert.Equal(8, first.Count);
+        Assert.Equal(2, second.Count);
+        Assert.True(second.HasForgotten);
+        Assert.True(second.TryCompare("b7", fingerprint, out _));
+        Assert.False(second.TryCompare("b0", fingerprint, out _));
+        Assert.False(first.HasForgotten);
+
+        first.Release();
+
+        Assert.Equal(2, budget.Used);
+        second.Remember("b8", fingerprint);
+        Assert.Equal(3, second.Count);
+        Assert.Equal(3, budget.Used);
+    }
 }
