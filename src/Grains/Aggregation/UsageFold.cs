@@ -69,7 +69,7 @@ public sealed class UsageFold
             {
                 throw new UsageLimitExceededException(
                     "window_size",
-                    $"Invalid field: window_size: the range holds more than {MaxWindows} windows of {calendar.Size}; choose a larger window_size or a shorter range");
+                    $"Invalid field: window_size: the range holds more than {MaxWindows} windows of {calendar.Size.ToWireName()}; choose a larger window_size or a shorter range");
             }
         }
     }
