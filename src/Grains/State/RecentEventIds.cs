@@ -33,25 +33,18 @@ public sealed class RecentEventIds(int capacity, RecentIdsBudget? budget = null)
 
     public void Remember(string eventId, ReadOnlySpan<byte> fingerprint)
     {
-        if (_fingerprints.ContainsKey(eventId))
+        if (!_fingerprints.TryAdd(eventId, Digest.Of(fingerprint)))
         {
             return;
         }
 
-        // Full, or the silo's budget spent: the oldest id goes, and the new one takes its slot.
-        if (_order.Count >= capacity || (budget is not null && !budget.TryTake()))
-        {
-            HasForgotten = true;
-            if (_order.Count == 0)
-            {
-                return;
-            }
-
-            _fingerprints.Remove(_order.Dequeue());
-        }
-
-        _fingerprints.Add(eventId, Digest.Of(fingerprint));
         _order.Enqueue(eventId);
+        // Past its own capacity, or the silo's budget spent: the oldest id goes (the new one has taken its slot).
+        if (_order.Count > capacity || (budget is not null && !budget.TryTake()))
+        {
+            _fingerprints.Remove(_order.Dequeue());
+            HasForgotten = true;
+        }
     }
 
     /// <summary>How many ids are remembered.</summary>
