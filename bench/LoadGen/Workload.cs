@@ -132,6 +132,11 @@ public sealed class Workload
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/customers/c{c}/usage");
             request.Headers.Add("x-api-key", ApiKey);
             using var response = await http.SendAsync(request, token);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"usage of c{c}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(token)}");
+            }
+
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(token);
             var seen = new decimal[Features];
             foreach (var feature in body.GetProperty("features").EnumerateArray())

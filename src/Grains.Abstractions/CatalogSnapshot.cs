@@ -10,6 +10,9 @@ namespace Flexprice.Grains.Abstractions;
 [GenerateSerializer, Immutable, Alias("Flexprice.CatalogSnapshot")]
 public sealed record CatalogSnapshot([property: Id(0)] long Version, [property: Id(1)] ImmutableArray<FeatureDefinition> Features)
 {
+    /// <summary>Asked for as a minimum version: whatever the catalog holds now (it is read, not taken from a cache).</summary>
+    public const long LatestVersion = long.MaxValue;
+
     [NonSerialized]
     private FrozenDictionary<string, ImmutableArray<FeatureDefinition>>? _byEventName;
 

@@ -31,10 +31,13 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// All-time usage per feature, or null when the customer is unknown. Includes every event
     /// acknowledged before the call. Interleaves with an ingest that is waiting for its commit
     /// (answering from the aggregates as they stand, without the uncommitted events), so a query
-    /// never waits for another client's write.
+    /// never waits for another client's write. <paramref name="catalogVersion"/>: the tenant's catalog version the
+    /// caller knows (its key's <c>Admission.CatalogVersion</c>); the answer covers the features of that version or a
+    /// later one, without asking the catalog when this activation already has it. <see cref="CatalogSnapshot.LatestVersion"/>
+    /// asks the catalog for its current version.
     /// </summary>
     [AlwaysInterleave]
-    Task<CustomerUsage?> GetUsage();
+    Task<CustomerUsage?> GetUsage(long catalogVersion);
 
     /// <summary>
     /// Usage over a range, from the events the grain holds in memory (every event whose timestamp is within the
@@ -44,7 +47,7 @@ public interface ICustomerGrain : IGrainWithStringKey
     Task<UsageQueryResult> QueryUsage(UsageQuery query);
 
     /// <summary>Like <see cref="GetUsage"/>, but in turn with the other calls: what GetUsage falls back to when it cannot answer from memory at once.</summary>
-    Task<CustomerUsage?> GetUsageInTurn();
+    Task<CustomerUsage?> GetUsageInTurn(long catalogVersion);
 }
 
 public static class CustomerKey

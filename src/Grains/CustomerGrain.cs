@@ -223,7 +223,7 @@ public sealed class CustomerGrain(
     /// this reads holds every acknowledged event and no uncommitted one. Anything else (customer not
     /// loaded yet, catalog changed, catch-up running) is done in turn, through GetUsageInTurn.
     /// </summary>
-    public async Task<CustomerUsage?> GetUsage()
+    public async Task<CustomerUsage?> GetUsage(long catalogVersion)
     {
         if (_customer is null && !await EnsureCustomerAsync(CancellationToken.None))
         {
@@ -233,21 +233,23 @@ public sealed class CustomerGrain(
             return null;
         }
 
-        if (_customer is not null && !_catchingUp)
+        if (_customer is not null && !_catchingUp && !_projection.HasPendingDistinct)
         {
-            var snapshot = await Catalog().GetSnapshot();
-            if (_customer is not null && !_catchingUp && snapshot.Version == _projection.Catalog.Version && !_projection.HasPendingDistinct)
+            // The caller's version (pushed to its key by the catalog on every change) is usually one this activation
+            // already has: answered without asking the catalog.
+            var current = catalogVersion <= _projection.Catalog.Version ? _projection.Catalog.Version : (await Catalog().GetSnapshot()).Version;
+            if (_customer is not null && !_catchingUp && current == _projection.Catalog.Version && !_projection.HasPendingDistinct)
             {
                 return _projection.Usage(_externalId);
             }
         }
 
-        return await this.AsReference<ICustomerGrain>().GetUsageInTurn();
+        return await this.AsReference<ICustomerGrain>().GetUsageInTurn(catalogVersion);
     }
 
-    public async Task<CustomerUsage?> GetUsageInTurn()
+    public async Task<CustomerUsage?> GetUsageInTurn(long catalogVersion)
     {
-        if (!await PrepareAsync(minimumCatalogVersion: long.MaxValue))
+        if (!await PrepareAsync(minimumCatalogVersion: catalogVersion))
         {
             return null;
         }

@@ -207,7 +207,7 @@ public static class CustomersApi
             return await RangeUsageAsync(http, grains, store, queries, tenantId, externalCustomerId, startTime, endTime);
         }
 
-        var usage = await grains.Get<ICustomerGrain>(CustomerKey.For(tenantId, externalCustomerId)).GetUsage();
+        var usage = await grains.Get<ICustomerGrain>(CustomerKey.For(tenantId, externalCustomerId)).GetUsage(http.CallerCatalogVersion());
         if (usage is null)
         {
             return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));

@@ -138,7 +138,7 @@ public sealed class SiloKillTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var customer in customers)
         {
             var mine = acknowledged.Values.Where(a => a.Customer == customer).ToList();
-            var usage = await _cluster.GrainFactory.GetGrain<ICustomerGrain>(CustomerKey.For(tenant.Id, customer)).GetUsage();
+            var usage = await _cluster.GrainFactory.GetGrain<ICustomerGrain>(CustomerKey.For(tenant.Id, customer)).GetUsage(CatalogSnapshot.LatestVersion);
             Assert.NotNull(usage);
             var byFeature = usage.Features.ToDictionary(f => f.Feature.Id, StringComparer.Ordinal);
             Assert.Equal(UsageValue.Of(mine.Sum(a => a.Credits)), byFeature[sum.Id].Value);

@@ -156,7 +156,7 @@ public sealed class CustomerGrainIngestTests(ClusterFixture fixture)
 
         var check = await tenant.CheckAsync(customer, Event("e1", "api_call", "{}"));
         var ingest = await tenant.IngestAsync(customer, Event("e1", "api_call", "{}"));
-        var usage = await tenant.Grain(customer).GetUsage();
+        var usage = await tenant.Grain(customer).GetUsage(CatalogSnapshot.LatestVersion);
 
         Assert.False(check.CustomerFound);
         Assert.False(ingest.CustomerFound);

@@ -44,7 +44,7 @@ internal sealed class TestTenant(ClusterFixture fixture, string id)
     /// <summary>Usage by feature id; every feature of the tenant is listed.</summary>
     public async Task<Dictionary<string, FeatureUsage>> UsageAsync(string customer)
     {
-        var usage = await Grain(customer).GetUsage();
+        var usage = await Grain(customer).GetUsage(CatalogSnapshot.LatestVersion);
         Assert.NotNull(usage);
         Assert.Equal(customer, usage.ExternalCustomerId);
         return usage.Features.ToDictionary(f => f.Feature.Id, StringComparer.Ordinal);
