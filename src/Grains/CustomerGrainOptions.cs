@@ -18,7 +18,7 @@ public sealed class CustomerGrainOptions
     /// <summary>How many recent event ids (with fingerprints) a grain remembers to answer retries without a database trip.</summary>
     public int RecentEventIds { get; set; } = 10_000;
 
-    /// <summary>How many recent event ids all customer grains of a silo remember together (about 155 bytes each).</summary>
+    /// <summary>How many recent event ids all customer grains of a silo remember together (about 85 bytes each).</summary>
     public long RecentEventIdsPerSilo { get; set; } = 500_000;
 
     /// <summary>Usage queries whose range starts less than this long ago are answered from the events the grain holds in memory; older ranges from the event log.</summary>
