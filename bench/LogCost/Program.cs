@@ -14,12 +14,14 @@ using Npgsql;
 //
 //   dotnet bench/LogCost/bin/Release/net10.0/Flexprice.LogCost.dll --pg "Host=…" --pg-pid N \
 //       [--events 300000] [--warmup 30000] [--customers 10000] [--flush 1000] [--per-customer 1]
-//       [--workers 2] [--named | --random-ids] [--backfill-days 0] [--fresh] [--label text] [--sql "DROP INDEX …"]…
+//       [--workers 2] [--named | --random-ids] [--backfill-days 0] [--fresh] [--rich] [--label text] [--sql "DROP INDEX …"]…
 //
 // --flush events per statement, over flush/per-customer customers (bulk over 10 000 customers puts
 // ~1 event per customer in a flush); --named: client-named ids (the statement that looks ids up),
 // --random-ids: client-named random UUIDs; --backfill-days D: timestamps spread over the D days before now;
 // --sql: run before the measurement (repeatable), e.g. to drop one index and see what it cost;
+// --rich: each event's properties are an AI-usage object of ~250 bytes (models, tokens, cost, a nested object)
+// instead of {"credits": N};
 // --fresh: in a database of its own (logcost), dropped and created anew, so variants start alike.
 // A CHECKPOINT runs between the warm-up and the measurement, so every variant starts alike: the
 // first change of each page after it writes a full-page image, as it does after every checkpoint.
@@ -80,7 +82,7 @@ static async Task<(double Bytes, long Fpi)> WalAsync(string connectionString)
 }
 
 internal sealed record Options(
-    string Postgres, int PostgresPid, int Events, int Warmup, int Customers, int Flush, int PerCustomer, int Workers, bool Named, bool RandomIds, int BackfillDays, bool Fresh, string Label, List<string> Sql)
+    string Postgres, int PostgresPid, int Events, int Warmup, int Customers, int Flush, int PerCustomer, int Workers, bool Named, bool RandomIds, int BackfillDays, bool Fresh, string Label, List<string> Sql, bool Rich = false)
 {
     public static Options Parse(string[] args)
     {
@@ -114,7 +116,8 @@ internal sealed record Options(
             Int("--backfill-days", 0),
             args.Contains("--fresh"),
             Value("--label") ?? "append",
-            sql);
+            sql,
+            args.Contains("--rich"));
     }
 }
 
@@ -181,7 +184,7 @@ internal sealed class Workload(Options options)
                     : $"evt-{_tenant[^6..]}-{Interlocked.Increment(ref _counter)}";
                 var time = options.BackfillDays > 0 ? now.AddSeconds(-random.NextDouble() * options.BackfillDays * 86400) : now;
                 var micros = new DateTime(time.Ticks - time.Ticks % 10, DateTimeKind.Utc);
-                events.Add(new IngestEvent(id, "bench.f" + random.Next(5), micros, null, "{\"credits\":" + random.Next(1, 100) + "}", fingerprint, options.Named));
+                events.Add(new IngestEvent(id, "bench.f" + random.Next(5), micros, null, options.Rich ? RichProperties(random) : "{\"credits\":" + random.Next(1, 100) + "}", fingerprint, options.Named));
             }
 
             requests.Add(new AppendRequest(_tenant, "c" + c, "cust_" + c, events, _seq[c]));
@@ -189,6 +192,14 @@ internal sealed class Workload(Options options)
 
         return requests;
     }
+
+    private static readonly string[] Models = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4", "llama-3.1-70b"];
+    private static readonly string[] Regions = ["us-east-1", "eu-west-1", "ap-south-1"];
+
+    /// <summary>What an AI-usage event carries (~250 bytes): strings, integers, a decimal, a boolean, a nested object.</summary>
+    private static string RichProperties(Random random) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{{\"credits\":{random.Next(1, 100)},\"model\":\"{Models[random.Next(Models.Length)]}\",\"input_tokens\":{random.Next(1, 20000)},\"output_tokens\":{random.Next(1, 4000)},\"cost_usd\":{random.Next(1, 100000) / 10000m},\"region\":\"{Regions[random.Next(Regions.Length)]}\",\"cached\":{(random.Next(2) == 0 ? "true" : "false")},\"request_id\":\"req_{random.NextInt64():x16}\",\"client\":{{\"sdk\":\"flexprice-ts\",\"version\":\"2.0.1\"}}}}");
 }
 
 /// <summary>CPU seconds of a process and its children (PostgreSQL's backends), from /proc: live ones plus those that exited.</summary>
