@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using Flexprice.Bench;
 using Flexprice.Grains.Abstractions;
 using Flexprice.Grains.Storage;
 using Flexprice.Silo.Schema;
@@ -48,12 +49,12 @@ await workload.RunAsync(appender, options.Warmup);
 await ExecuteAsync(options.Postgres, "CHECKPOINT");
 
 var wal0 = await WalAsync(options.Postgres);
-var cpu0 = Proc.CpuSeconds(options.PostgresPid);
+var cpu0 = Proc.CpuSeconds(options.PostgresPid, withChildren: true);
 var self0 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 var clock = Stopwatch.StartNew();
 var written = await workload.RunAsync(appender, options.Events);
 var seconds = clock.Elapsed.TotalSeconds;
-var cpu = Proc.CpuSeconds(options.PostgresPid) - cpu0;
+var cpu = Proc.CpuSeconds(options.PostgresPid, withChildren: true) - cpu0;
 var self = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - self0;
 var wal1 = await WalAsync(options.Postgres);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -200,37 +201,4 @@ internal sealed class Workload(Options options)
     private static string RichProperties(Random random) =>
         string.Create(CultureInfo.InvariantCulture,
             $"{{\"credits\":{random.Next(1, 100)},\"model\":\"{Models[random.Next(Models.Length)]}\",\"input_tokens\":{random.Next(1, 20000)},\"output_tokens\":{random.Next(1, 4000)},\"cost_usd\":{random.Next(1, 100000) / 10000m},\"region\":\"{Regions[random.Next(Regions.Length)]}\",\"cached\":{(random.Next(2) == 0 ? "true" : "false")},\"request_id\":\"req_{random.NextInt64():x16}\",\"client\":{{\"sdk\":\"flexprice-ts\",\"version\":\"2.0.1\"}}}}");
-}
-
-/// <summary>CPU seconds of a process and its children (PostgreSQL's backends), from /proc: live ones plus those that exited.</summary>
-internal static class Proc
-{
-    public static double CpuSeconds(int pid)
-    {
-        double Own(string[]? f) => f is null ? 0 : (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / 100.0;
-        var own = Stat(pid);
-        var total = Own(own) + (own is null ? 0 : (long.Parse(own[13], CultureInfo.InvariantCulture) + long.Parse(own[14], CultureInfo.InvariantCulture)) / 100.0);
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var child) && Stat(child) is { } f && f[1] == pid.ToString(CultureInfo.InvariantCulture))
-            {
-                total += Own(f);
-            }
-        }
-
-        return total;
-    }
-
-    private static string[]? Stat(int pid)
-    {
-        try
-        {
-            var text = File.ReadAllText($"/proc/{pid}/stat");
-            return text[(text.LastIndexOf(')') + 2)..].Split(' ');
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
 }

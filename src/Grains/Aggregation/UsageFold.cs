@@ -76,7 +76,7 @@ public sealed class UsageFold
 
     public void Add(in UsageEvent e)
     {
-        if (e.Timestamp < _range.Start || e.Timestamp >= _range.End || !UsageCalculator.Matches(_meter, e.Properties) || !TryInput(e, out var item))
+        if (e.Timestamp < _range.Start || e.Timestamp >= _range.End || !UsageCalculator.Matches(_meter, e.Properties) || !UsageInput.TryRead(_meter, e, out var item))
         {
             return;
         }
@@ -163,56 +163,6 @@ public sealed class UsageFold
 
     private static string ErrorText(string value) => value.Length <= 128 ? value : value[..128] + "…";
 
-    private bool TryInput(in UsageEvent e, out Item item)
-    {
-        item = default;
-        var group = "";
-        if (_meter.GroupBy is { } groupBy && e.Properties.ValueKind == JsonValueKind.Object && e.Properties.TryGetProperty(groupBy, out var groupValue))
-        {
-            group = groupValue.ValueKind == JsonValueKind.String ? "s:" + groupValue.GetString() : "j:" + groupValue.GetRawText();
-        }
-
-        if (_meter.Type == AggregationType.Count)
-        {
-            item = new Item(e.Timestamp, e.Order, 0m, null, null, group);
-            return true;
-        }
-
-        if (_meter.Field is not { } field || e.Properties.ValueKind != JsonValueKind.Object || !e.Properties.TryGetProperty(field, out var value))
-        {
-            return false;
-        }
-
-        switch (_meter.Type)
-        {
-            case AggregationType.Latest when value.ValueKind == JsonValueKind.String:
-                item = new Item(e.Timestamp, e.Order, 0m, value.GetString(), null, group);
-                return true;
-            case AggregationType.Latest when value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var latest):
-                item = new Item(e.Timestamp, e.Order, latest, null, null, group);
-                return true;
-            case AggregationType.Latest:
-                return false;
-            case AggregationType.CountUnique when value.ValueKind == JsonValueKind.String:
-                item = new Item(e.Timestamp, e.Order, 0m, null, $"\"{value.GetString()}\"", group);
-                return true;
-            case AggregationType.CountUnique when value.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
-                item = new Item(e.Timestamp, e.Order, 0m, null, value.GetRawText(), group);
-                return true;
-            case AggregationType.CountUnique:
-                return false;
-            default:
-                if (!PropertyReader.TryReadNumber(value, out var number))
-                {
-                    return false;
-                }
-
-                item = new Item(e.Timestamp, e.Order, number, null, null, group);
-                return true;
-        }
-    }
-
-    private readonly record struct Item(DateTime Timestamp, long Order, decimal Number, string? Text, string? Key, string Group);
 
     /// <summary>
     /// The aggregate over one period (the range, or one window): a cell per (bucket, group) that has events, in the
@@ -233,7 +183,7 @@ public sealed class UsageFold
 
         private bool Combined => fold._buckets is not null || fold._meter.GroupBy is not null;
 
-        public void Add(in Item item, DateTime? bucket)
+        public void Add(in UsageInput item, DateTime? bucket)
         {
             _count++;
             if (fold._ordered && bucket != _bucket)
@@ -295,13 +245,13 @@ public sealed class UsageFold
         private decimal _max;
         private decimal _min;
         private HashSet<string>? _distinct;
-        private Item _latest;
+        private UsageInput _latest;
         private decimal _weighted;
 
         public int DistinctCount => _distinct?.Count ?? 0;
 
         /// <summary>Takes the item; answers how many distinct values it added (0 or 1).</summary>
-        public int Add(MeterSpec meter, in Item item, DateTime periodEnd, decimal span)
+        public int Add(MeterSpec meter, in UsageInput item, DateTime periodEnd, decimal span)
         {
             var first = _count == 0;
             _count++;

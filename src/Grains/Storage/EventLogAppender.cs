@@ -13,6 +13,18 @@ namespace Flexprice.Grains.Storage;
 /// </summary>
 public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartitions partitions, IOptions<EventLogRetentionOptions> retention)
 {
+    // The end of both append statements: the rows of r (those whose group's head moved) go into the idempotency
+    // key and the log, in the one statement that moved the heads.
+    private const string InsertRows = """
+        ids AS (
+            INSERT INTO event_ids (tenant_id, event_id, external_customer_id, customer_seq, event_time, fingerprint)
+            SELECT tenant_id, event_id, external_customer_id, customer_seq, event_time, fingerprint FROM r
+        ), logged AS (
+            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, source, event_time, properties, ingested_at)
+            SELECT tenant_id, external_customer_id, customer_seq, event_id, event_name, source, event_time, properties::json, @now FROM r
+        )
+        """;
+
     // Many customers' appends in one statement (group commit; see EventLogWriter), each customer's
     // part (a "group") decided on its own, so one group's problem never fails or alters another's.
     //
@@ -34,7 +46,7 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
     // The statement for flushes whose ids are all server-made (new by construction, nothing to look
     // up): every row's position is known beforehand (its writer's position plus its rank in the
     // group), so rows go in as they are, if their group's head moved. Result: the groups whose head moved.
-    private const string AppendUnnamedSql = """
+    private const string AppendUnnamedSql = $$"""
         WITH g AS (
             SELECT * FROM unnest(@g_tenants, @g_customers, @g_afters, @g_lasts) WITH ORDINALITY
                 AS g(tenant_id, external_customer_id, after_seq, last_seq, grp)
@@ -48,13 +60,7 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
             FROM unnest(@groups, @seqs, @ids, @names, @sources, @times, @properties, @fingerprints)
                 AS u(grp, customer_seq, event_id, event_name, source, event_time, properties, fingerprint)
             JOIN ok ON ok.grp = u.grp
-        ), ids AS (
-            INSERT INTO event_ids (tenant_id, event_id, external_customer_id, customer_seq, event_time, fingerprint)
-            SELECT tenant_id, event_id, external_customer_id, customer_seq, event_time, fingerprint FROM r
-        ), logged AS (
-            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, source, event_time, properties, ingested_at)
-            SELECT tenant_id, external_customer_id, customer_seq, event_id, event_name, source, event_time, properties::json, @now FROM r
-        )
+        ), {{InsertRows}}
         SELECT grp FROM ok
         """;
 
@@ -68,7 +74,7 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
     // primary key would refuse the statement).
     //
     // Result rows: kind 0 = inserted (id, position), 1 = already stored (id, fingerprint, position).
-    private const string AppendNamedSql = """
+    private const string AppendNamedSql = $$"""
         WITH g AS (
             SELECT * FROM unnest(@g_tenants, @g_customers, @g_afters) WITH ORDINALITY
                 AS g(tenant_id, external_customer_id, after_seq, grp)
@@ -95,13 +101,7 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
         ), r AS (
             SELECT f.* FROM fresh f
             JOIN advanced a ON a.moved_tenant_id = f.tenant_id AND a.moved_customer_id = f.external_customer_id
-        ), ids AS (
-            INSERT INTO event_ids (tenant_id, event_id, external_customer_id, customer_seq, event_time, fingerprint)
-            SELECT tenant_id, event_id, external_customer_id, customer_seq, event_time, fingerprint FROM r
-        ), logged AS (
-            INSERT INTO events (tenant_id, external_customer_id, customer_seq, event_id, event_name, source, event_time, properties, ingested_at)
-            SELECT tenant_id, external_customer_id, customer_seq, event_id, event_name, source, event_time, properties::json, @now FROM r
-        )
+        ), {{InsertRows}}
         SELECT 0, r.grp, r.event_id, NULL::bytea, r.customer_seq FROM r
         UNION ALL
         SELECT 1, x.grp, x.event_id, x.fingerprint, x.customer_seq FROM existing x
@@ -165,7 +165,7 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
 
     private async Task<AppendResult[]> WriteWithPartitionsAsync(AppendRequest[] requests, DateTime now, CancellationToken cancellationToken)
     {
-        await partitions.EnsureAsync(requests.SelectMany(r => r.Events).Select(e => e.Timestamp).Order(), cancellationToken);
+        await partitions.EnsureAsync(requests.SelectMany(r => r.Events).Select(e => e.Timestamp), cancellationToken);
         try
         {
             return await WriteAsync(requests, now, cancellationToken);
@@ -174,7 +174,7 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
         {
             // A partition this silo knew of was dropped meanwhile (retention, run by another silo): look again, once.
             partitions.Invalidate();
-            await partitions.EnsureAsync(requests.SelectMany(r => r.Events).Select(e => e.Timestamp).Order(), cancellationToken);
+            await partitions.EnsureAsync(requests.SelectMany(r => r.Events).Select(e => e.Timestamp), cancellationToken);
             return await WriteAsync(requests, now, cancellationToken);
         }
     }

@@ -23,6 +23,7 @@ public sealed class EventLogPartitions(FlexpriceDatabase database)
     /// <summary>Makes sure every given time has a partition (a day older than the daily partitions goes to <see cref="BeforeName"/>).</summary>
     public async ValueTask EnsureAsync(IEnumerable<DateTime> times, CancellationToken cancellationToken)
     {
+        // In any order: a run of one day is looked up once, every other time is one set lookup.
         var known = _known ?? await LoadAsync(cancellationToken);
         List<DateTime>? missing = null;
         DateOnly? last = null;

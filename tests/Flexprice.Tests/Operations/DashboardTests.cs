@@ -72,8 +72,22 @@ public sealed class DashboardTests(DashboardApiFactory api) : IClassFixture<Dash
         using var page = await browser.GetAsync("/dashboard/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("<html", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
-        using var stats = await browser.GetAsync("/dashboard/DashboardCounters");
-        var counters = await stats.ReadJsonAsync(HttpStatusCode.OK);
+        // The dashboard gathers the cluster's figures in the background (about once a second): until its first round
+        // it answers zero hosts, so ask again until they are there (at most 30 s).
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        System.Text.Json.JsonElement counters;
+        while (true)
+        {
+            using var stats = await browser.GetAsync("/dashboard/DashboardCounters");
+            counters = await stats.ReadJsonAsync(HttpStatusCode.OK);
+            if (counters.GetProperty("totalActiveHostCount").GetInt32() >= 1 || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
         Assert.True(counters.GetProperty("totalActiveHostCount").GetInt32() >= 1, counters.ToString());
 
         // A cookie that was not sealed by the server is worth nothing.

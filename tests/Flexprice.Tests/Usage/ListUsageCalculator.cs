@@ -6,16 +6,17 @@ namespace Flexprice.Tests.Usage;
 
 /// <summary>
 /// The usage calculator as first written (every matching event held in a list, then grouped): kept as the oracle the
-/// streaming <see cref="UsageFold"/> is checked against.
+/// streaming <see cref="UsageFold"/> is checked against. Both read an event's input the same way
+/// (<see cref="UsageInput.TryRead"/>); what the oracle checks is the fold: windows, groups and aggregation.
 /// </summary>
 internal static class ListUsageCalculator
 {
     public static UsageAnswer Compute(MeterSpec meter, UsageRange range, IEnumerable<UsageEvent> events)
     {
-        var items = new List<Item>();
+        var items = new List<UsageInput>();
         foreach (var e in events)
         {
-            if (e.Timestamp < range.Start || e.Timestamp >= range.End || !UsageCalculator.Matches(meter, e.Properties) || !TryInput(meter, e, out var item))
+            if (e.Timestamp < range.Start || e.Timestamp >= range.End || !UsageCalculator.Matches(meter, e.Properties) || !UsageInput.TryRead(meter, e, out var item))
             {
                 continue;
             }
@@ -41,7 +42,7 @@ internal static class ListUsageCalculator
         return new UsageAnswer(total, items.Count, [.. windows]);
     }
 
-    private static UsageValue Aggregate(MeterSpec meter, WindowCalendar? buckets, List<Item> items, DateTime periodStart, DateTime periodEnd)
+    private static UsageValue Aggregate(MeterSpec meter, WindowCalendar? buckets, List<UsageInput> items, DateTime periodStart, DateTime periodEnd)
     {
         if (buckets is null && meter.GroupBy is null)
         {
@@ -57,7 +58,7 @@ internal static class ListUsageCalculator
         return UsageValue.Of(sum);
     }
 
-    private static UsageValue Base(MeterSpec meter, List<Item> items, DateTime periodStart, DateTime periodEnd)
+    private static UsageValue Base(MeterSpec meter, List<UsageInput> items, DateTime periodStart, DateTime periodEnd)
     {
         if (items.Count == 0)
         {
@@ -99,58 +100,7 @@ internal static class ListUsageCalculator
         }
     }
 
-    private static bool TryInput(MeterSpec meter, UsageEvent e, out Item item)
-    {
-        item = default;
-        var group = "";
-        if (meter.GroupBy is { } groupBy && e.Properties.ValueKind == JsonValueKind.Object && e.Properties.TryGetProperty(groupBy, out var groupValue))
-        {
-            group = groupValue.ValueKind == JsonValueKind.String ? "s:" + groupValue.GetString() : "j:" + groupValue.GetRawText();
-        }
-
-        if (meter.Type == AggregationType.Count)
-        {
-            item = new Item(e.Timestamp, e.Order, 0m, null, null, group);
-            return true;
-        }
-
-        if (meter.Field is not { } field || e.Properties.ValueKind != JsonValueKind.Object || !e.Properties.TryGetProperty(field, out var value))
-        {
-            return false;
-        }
-
-        switch (meter.Type)
-        {
-            case AggregationType.Latest when value.ValueKind == JsonValueKind.String:
-                item = new Item(e.Timestamp, e.Order, 0m, value.GetString(), null, group);
-                return true;
-            case AggregationType.Latest when value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var latest):
-                item = new Item(e.Timestamp, e.Order, latest, null, null, group);
-                return true;
-            case AggregationType.Latest:
-                return false;
-            case AggregationType.CountUnique when value.ValueKind == JsonValueKind.String:
-                item = new Item(e.Timestamp, e.Order, 0m, null, $"\"{value.GetString()}\"", group);
-                return true;
-            case AggregationType.CountUnique when value.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
-                item = new Item(e.Timestamp, e.Order, 0m, null, value.GetRawText(), group);
-                return true;
-            case AggregationType.CountUnique:
-                return false;
-            default:
-                if (!PropertyReader.TryReadNumber(value, out var number))
-                {
-                    return false;
-                }
-
-                item = new Item(e.Timestamp, e.Order, number, null, null, group);
-                return true;
-        }
-    }
-
     private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
-
-    private readonly record struct Item(DateTime Timestamp, long Order, decimal Number, string? Text, string? Key, string Group);
 }
