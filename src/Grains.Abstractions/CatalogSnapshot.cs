@@ -20,7 +20,7 @@ public sealed record CatalogSnapshot([property: Id(0)] long Version, [property: 
     public ImmutableArray<FeatureDefinition> FeaturesFor(string eventName)
     {
         _byEventName ??= Features
-            .GroupBy(f => f.EventName, StringComparer.Ordinal)
+            .GroupBy(f => f.Meter.EventName, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.ToImmutableArray(), StringComparer.Ordinal);
         return _byEventName.TryGetValue(eventName, out var features) ? features : [];
     }

@@ -32,29 +32,19 @@ public static class WindowSizeNames
     }
 }
 
-/// <summary>A meter filter: property <see cref="Key"/> equals one of <see cref="Values"/> (numbers compare by value).</summary>
-[GenerateSerializer, Immutable, Alias("Flexprice.UsageFilter")]
-public sealed record UsageFilter([property: Id(0)] string Key, [property: Id(1)] ImmutableArray<string> Values);
-
 /// <summary>
-/// Usage of the events named <see cref="EventName"/> with a timestamp in [<see cref="Start"/>, <see cref="End"/>) (UTC),
-/// aggregated by <see cref="Type"/> over <see cref="Field"/>, in windows of <see cref="Window"/> aligned to the calendar of
-/// the IANA zone <see cref="TimeZoneId"/> (MONTH from the <see cref="BillingAnchor"/>'s day when given).
+/// Usage by <see cref="Meter"/> of the events with a timestamp in [<see cref="Start"/>, <see cref="End"/>) (UTC), in
+/// windows of <see cref="Window"/> aligned to the calendar of the IANA zone <see cref="TimeZoneId"/> (MONTH from the
+/// <see cref="BillingAnchor"/>'s day when given).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Flexprice.UsageQuery")]
 public sealed record UsageQuery(
-    [property: Id(0)] string EventName,
-    [property: Id(1)] AggregationType Type,
-    [property: Id(2)] string? Field,
-    [property: Id(3)] decimal Multiplier,
-    [property: Id(4)] WindowSize? BucketSize,
-    [property: Id(5)] string? GroupBy,
-    [property: Id(6)] ImmutableArray<UsageFilter> Filters,
-    [property: Id(7)] DateTime Start,
-    [property: Id(8)] DateTime End,
-    [property: Id(9)] string TimeZoneId,
-    [property: Id(10)] WindowSize? Window,
-    [property: Id(11)] DateTime? BillingAnchor);
+    [property: Id(0)] Meter Meter,
+    [property: Id(1)] DateTime Start,
+    [property: Id(2)] DateTime End,
+    [property: Id(3)] string TimeZoneId,
+    [property: Id(4)] WindowSize? Window,
+    [property: Id(5)] DateTime? BillingAnchor);
 
 /// <summary>One window: its aligned start and end, and the aggregate of the query's events inside it (the first and last may be cut by the range).</summary>
 [GenerateSerializer, Immutable, Alias("Flexprice.UsageWindow")]

@@ -292,9 +292,8 @@ public sealed class CustomerGrain(
             return new UsageQueryResult(true, null);
         }
 
-        var (meter, range) = Aggregation.UsageCalculator.From(query);
-        var events = held.Range(query.EventName, query.Start, query.End).Select(e => new Aggregation.UsageEvent(e.Timestamp, e.Seq, e.Properties));
-        return new UsageQueryResult(true, Aggregation.UsageCalculator.Compute(meter, range, events));
+        var events = held.Range(query.Meter.EventName, query.Start, query.End).Select(e => new Aggregation.UsageEvent(e.Timestamp, e.Seq, e.Properties));
+        return new UsageQueryResult(true, Aggregation.UsageCalculator.Compute(query.Meter, Aggregation.UsageCalculator.RangeOf(query), events));
     }
 
     /// <summary>
@@ -595,7 +594,7 @@ public sealed class CustomerGrain(
     /// <summary>The counts of distinct values from the store, where they are exact whatever earlier activations did.</summary>
     private async Task CountDistinctAsync(CancellationToken cancellationToken)
     {
-        if (_projection.Catalog.Features.Any(f => f.Aggregation == AggregationType.CountUnique))
+        if (_projection.Catalog.Features.Any(f => f.Meter.Aggregation == AggregationType.CountUnique))
         {
             _projection.DistinctCounted(await distinct.CountAsync(_tenantId, _externalId, cancellationToken));
         }

@@ -217,16 +217,16 @@ public static class CustomersApi
         foreach (var f in usage.Features)
         {
             var (value, count, partial) = (f.Value, f.EventCount, f.Partial);
-            if (f.Feature.NeedsEvents())
+            if (f.Feature.Meter.NeedsEvents)
             {
                 // Per-bucket and per-group results need the events: computed from the log (whole, never partial).
-                var query = FeatureMeter.Query(f.Feature.EventName, f.Feature.Meter(), new Grains.Aggregation.UsageRange(AllTime.Start, AllTime.End, TimeZoneInfo.Utc));
+                var query = FeatureMeter.Query(f.Feature.Meter, new Grains.Aggregation.UsageRange(AllTime.Start, AllTime.End, TimeZoneInfo.Utc));
                 var answer = await queries.FromLogAsync(tenantId, externalCustomerId, query, http.RequestAborted);
                 (value, count, partial) = (answer.Value, answer.EventCount, false);
             }
 
             features.Add(new FeatureUsageResponse(
-                f.Feature.Id, f.Feature.Name, f.Feature.EventName, f.Feature.Aggregation.ToWireName(), UsageApi.ValueOf(value), count, partial ? true : null));
+                f.Feature.Id, f.Feature.Name, f.Feature.Meter.EventName, f.Feature.Meter.Aggregation.ToWireName(), UsageApi.ValueOf(value), count, partial ? true : null));
         }
 
         return TypedResults.Ok(new UsageResponse(usage.ExternalCustomerId, features));
@@ -257,14 +257,14 @@ public static class CustomersApi
         var features = new List<FeatureUsageResponse>(snapshot.Features.Length);
         foreach (var feature in snapshot.Features)
         {
-            var query = FeatureMeter.Query(feature.EventName, feature.Meter(), new Grains.Aggregation.UsageRange(from, to, TimeZoneInfo.Utc));
+            var query = FeatureMeter.Query(feature.Meter, new Grains.Aggregation.UsageRange(from, to, TimeZoneInfo.Utc));
             if (await queries.QueryAsync(tenantId, externalCustomerId, query, http.RequestAborted) is not var (answer, _))
             {
                 return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
             }
 
             features.Add(new FeatureUsageResponse(
-                feature.Id, feature.Name, feature.EventName, feature.Aggregation.ToWireName(), UsageApi.ValueOf(answer.Value), answer.EventCount));
+                feature.Id, feature.Name, feature.Meter.EventName, feature.Meter.Aggregation.ToWireName(), UsageApi.ValueOf(answer.Value), answer.EventCount));
         }
 
         return TypedResults.Ok(new UsageResponse(externalCustomerId, features, start, end));

@@ -163,20 +163,20 @@ public static class EventDebuggerApi
         var processed = new List<ProcessedEventResponse>();
         foreach (var feature in snapshot.FeaturesFor(stored.EventName))
         {
-            if (UsageCalculator.Matches(FeatureMeter.Of(feature), properties.RootElement)
+            if (feature.Meter.Accepts(properties.RootElement)
                 && PropertyReader.TryRead(properties.RootElement, feature, out var input, out _))
             {
-                object quantity = feature.Aggregation switch
+                object quantity = feature.Meter.Aggregation switch
                 {
                     AggregationType.Count => 1m,
                     AggregationType.Latest => input.Text is { } text ? text : input.Number,
-                    AggregationType.CountUnique => properties.RootElement.GetProperty(feature.Field!).ToString(),
+                    AggregationType.CountUnique => properties.RootElement.GetProperty(feature.Meter.Field!).ToString(),
                     _ => input.Number,
                 };
-                fed.Add(new FeatureContributionResponse(feature.Id, feature.Name, feature.MeterId, feature.Aggregation.ToWireName(), quantity));
+                fed.Add(new FeatureContributionResponse(feature.Id, feature.Name, feature.MeterId, feature.Meter.Aggregation.ToWireName(), quantity));
 
                 // Flexprice's qty_total is a decimal: an event counts 1 toward COUNT and COUNT_UNIQUE, its value toward the rest.
-                var total = feature.Aggregation is AggregationType.Count or AggregationType.CountUnique
+                var total = feature.Meter.Aggregation is AggregationType.Count or AggregationType.CountUnique
                     ? "1"
                     : input.Text ?? DecimalText.Of(input.Number);
                 processed.Add(new ProcessedEventResponse(feature.Id, feature.MeterId, stored.CustomerId, total, stored.IngestedAt));

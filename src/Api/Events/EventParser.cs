@@ -123,7 +123,7 @@ public static class EventParser
         foreach (var feature in features)
         {
             // An event outside a feature's filters does not feed it, so need not carry its field.
-            if (!feature.Accepts(properties))
+            if (!feature.Meter.Accepts(properties))
             {
                 continue;
             }

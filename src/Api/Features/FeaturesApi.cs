@@ -55,23 +55,14 @@ public static class FeaturesApi
             return Errors.BadRequest(problem);
         }
 
-        AggregationTypeNames.TryParse(request.Meter.Aggregation.Type, out var aggregation);
-        var options = request.Meter.Aggregation;
-        WindowSize? bucket = WindowSizeNames.TryParse(options.BucketSize, out var b) ? b : null;
         var tenantId = http.Caller().TenantId;
         var details = new FeatureDetails(
             Trimmed(request.LookupKey), Trimmed(request.Description), Trimmed(request.UnitSingular), Trimmed(request.UnitPlural),
             request.Metadata is { ValueKind: JsonValueKind.Object } metadata ? metadata.GetRawText() : null);
         var feature = await grains.GetGrain<ITenantCatalogGrain>(tenantId).CreateFeature(new NewFeature(
             request.Name.Trim(),
-            request.Meter.EventName.Trim(),
-            aggregation,
-            options.Field?.Trim(),
+            request.Meter.ToMeter(),
             request.Meter.ResetUsage?.Trim().ToUpperInvariant() ?? "BILLING_PERIOD",
-            aggregation == AggregationType.SumWithMultiplier ? options.Multiplier : null,
-            bucket,
-            string.IsNullOrWhiteSpace(options.GroupBy) ? null : options.GroupBy.Trim(),
-            [.. (request.Meter.Filters ?? []).Select(f => new UsageFilter(f.Key.Trim(), [.. f.Values]))],
             details == FeatureDetails.None ? null : details));
         return feature is null
             ? Errors.Conflict($"Feature with lookup_key '{ErrorMessages.Echo(details.LookupKey)}' already exists")
@@ -254,11 +245,11 @@ public static class FeaturesApi
     public static MeterResponse ToMeterResponse(FeatureDefinition feature, string tenantId) => new(
         feature.MeterId,
         feature.Name,
-        feature.EventName,
+        feature.Meter.EventName,
         new AggregationResponse(
-            feature.Aggregation.ToWireName(), feature.Field, feature.Multiplier is { } multiplier ? DecimalText.Of(multiplier) : null, feature.BucketSize?.ToWireName(), feature.GroupBy),
+            feature.Meter.Aggregation.ToWireName(), feature.Meter.Field, feature.Meter.Multiplier is { } multiplier ? DecimalText.Of(multiplier) : null, feature.Meter.BucketSize?.ToWireName(), feature.Meter.GroupBy),
         feature.ResetUsage,
-        [.. feature.MeterFilters.Select(f => new FilterRequest(f.Key, f.Values))],
+        feature.Meter.Filters,
         tenantId,
         feature.CreatedAt.UtcDateTime);
 }

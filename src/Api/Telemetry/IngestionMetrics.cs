@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Meter = System.Diagnostics.Metrics.Meter;
 using Flexprice.Silo.Telemetry;
 
 namespace Flexprice.Api.Telemetry;

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
@@ -28,7 +29,7 @@ public sealed record AnalyticsRequest(
 {
     /// <summary>The request, read: the customer still to resolve.</summary>
     public sealed record Parsed(
-        string? ExternalCustomerId, string? CustomerId, IReadOnlyList<string> FeatureIds, UsageRange Range, IReadOnlyList<PropertyFilter> Filters);
+        string? ExternalCustomerId, string? CustomerId, IReadOnlyList<string> FeatureIds, UsageRange Range, ImmutableArray<MeterFilter> Filters);
 
     public static bool TryRead(JsonElement json, DateTime now, out Parsed request, out string error)
     {
@@ -76,7 +77,7 @@ public sealed record AnalyticsRequest(
 
         request = new Parsed(
             externalCustomerId, customerId, featureIds ?? [], new UsageRange(from, to, zone, window),
-            [.. (propertyFilters ?? []).Select(f => new PropertyFilter(f.Key, f.Values))]);
+            [.. (propertyFilters ?? []).Select(f => new MeterFilter(f.Key, [.. f.Values]))]);
         return true;
     }
 }

@@ -67,8 +67,8 @@ public static class UsageApi
             return Errors.BadRequest("Missing required field: multiplier (SUM_WITH_MULTIPLIER)");
         }
 
-        var meter = new MeterSpec(type, request.PropertyName, request.Multiplier ?? 1m, request.BucketSize, request.GroupBy, request.Filters);
-        return await AnswerAsync(http, usage, store, request, request.EventName, meter);
+        var meter = new Meter(request.EventName, type, request.PropertyName, request.Multiplier, request.BucketSize, request.GroupBy, request.Filters);
+        return await AnswerAsync(http, usage, store, request, meter);
     }
 
     private static async Task<IResult> ByMeter(HttpContext http, UsageQueryService usage, GrainRefs grains, CustomerStore store, TimeProvider time)
@@ -92,17 +92,16 @@ public static class UsageApi
             return Errors.NotFound($"Meter '{ErrorMessages.Echo(request.MeterId ?? request.FeatureId)}' not found");
         }
 
-        var meter = feature.Meter();
-        meter = meter with
+        var meter = feature.Meter with
         {
-            BucketSize = request.BucketSize ?? meter.BucketSize,
-            GroupBy = request.GroupBy ?? meter.GroupBy,
-            Filters = [.. meter.Filters ?? [], .. request.Filters],
+            BucketSize = request.BucketSize ?? feature.Meter.BucketSize,
+            GroupBy = request.GroupBy ?? feature.Meter.GroupBy,
+            Filters = [.. feature.Meter.Filters, .. request.Filters],
         };
-        return await AnswerAsync(http, usage, store, request, feature.EventName, meter);
+        return await AnswerAsync(http, usage, store, request, meter);
     }
 
-    private static async Task<IResult> AnswerAsync(HttpContext http, UsageQueryService usage, CustomerStore store, UsageRequest request, string eventName, MeterSpec meter)
+    private static async Task<IResult> AnswerAsync(HttpContext http, UsageQueryService usage, CustomerStore store, UsageRequest request, Meter meter)
     {
         if (UsageRequest.Validate(meter) is { } problem)
         {
@@ -115,15 +114,15 @@ public static class UsageApi
             return refused;
         }
 
-        var query = FeatureMeter.Query(eventName, meter, request.Range);
+        var query = FeatureMeter.Query(meter, request.Range);
         if (await usage.QueryAsync(http.Caller().TenantId, customer, query, http.RequestAborted) is not var (answer, source))
         {
             return Errors.NotFound(ErrorMessages.CustomerNotFound(customer!));
         }
 
         return TypedResults.Ok(new UsageQueryResponse(
-            eventName,
-            meter.Type.ToWireName(),
+            meter.EventName,
+            meter.Aggregation.ToWireName(),
             ValueOf(answer.Value),
             answer.EventCount,
             request.Start,
@@ -173,9 +172,8 @@ public static class UsageApi
         var items = new List<UsageAnalyticItemResponse>();
         foreach (var feature in snapshot.Features.Where(f => request.FeatureIds.Count == 0 || request.FeatureIds.Contains(f.Id)))
         {
-            var meter = feature.Meter();
-            meter = meter with { Filters = [.. meter.Filters ?? [], .. request.Filters] };
-            var query = FeatureMeter.Query(feature.EventName, meter, request.Range);
+            var meter = feature.Meter with { Filters = [.. feature.Meter.Filters, .. request.Filters] };
+            var query = FeatureMeter.Query(meter, request.Range);
             if (await usage.QueryAsync(tenantId, customer, query, http.RequestAborted) is not var (answer, _))
             {
                 return Errors.NotFound(ErrorMessages.CustomerNotFound(customer!));
@@ -185,8 +183,8 @@ public static class UsageApi
             items.Add(new UsageAnalyticItemResponse(
                 feature.Id,
                 feature.Name,
-                feature.EventName,
-                feature.Aggregation.ToWireName(),
+                feature.Meter.EventName,
+                feature.Meter.Aggregation.ToWireName(),
                 details.UnitSingular,
                 details.UnitPlural,
                 TextOf(answer.Value),
@@ -223,14 +221,10 @@ public static class UsageApi
     }
 }
 
-/// <summary>The meter a feature defines, as the usage calculator takes it.</summary>
+/// <summary>Usage queries of meters.</summary>
 public static class FeatureMeter
 {
-    public static MeterSpec Of(FeatureDefinition feature) => feature.Meter();
-
     /// <summary>The wire query for a meter over a range.</summary>
-    public static UsageQuery Query(string eventName, MeterSpec meter, UsageRange range) => new(
-        eventName, meter.Type, meter.Field, meter.Multiplier, meter.BucketSize, meter.GroupBy,
-        [.. (meter.Filters ?? []).Select(f => new UsageFilter(f.Key, [.. f.Values]))],
-        range.Start, range.End, range.Zone.Id, range.Window, range.BillingAnchor);
+    public static UsageQuery Query(Meter meter, UsageRange range) =>
+        new(meter, range.Start, range.End, range.Zone.Id, range.Window, range.BillingAnchor);
 }

@@ -28,7 +28,7 @@ public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageM
     {
         var started = metrics.Start();
         // Refused before any work when the answer would hold too many windows (400 naming window_size).
-        UsageFold.CheckWindows(UsageCalculator.From(query).Range);
+        UsageFold.CheckWindows(UsageCalculator.RangeOf(query));
         if (externalCustomerId is not null)
         {
             var result = await grains.Get<ICustomerGrain>(CustomerKey.For(tenantId, externalCustomerId)).QueryUsage(query);
@@ -69,9 +69,9 @@ public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageM
             context.Response.Headers[RetainedFromHeader] = retainedFrom.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        var (meter, range) = UsageCalculator.From(query);
-        var fold = new UsageFold(meter, range, ordered: true);
-        await foreach (var row in log.StreamUsageAsync(tenantId, externalCustomerId, query.EventName, query.Start, query.End, meter.Type == AggregationType.Latest, cancellationToken))
+        var meter = query.Meter;
+        var fold = new UsageFold(meter, UsageCalculator.RangeOf(query), ordered: true);
+        await foreach (var row in log.StreamUsageAsync(tenantId, externalCustomerId, meter.EventName, query.Start, query.End, meter.Aggregation == AggregationType.Latest, cancellationToken))
         {
             using var document = JsonDocument.Parse(row.PropertiesJson);
             fold.Add(new UsageEvent(row.Timestamp, row.Order, document.RootElement));

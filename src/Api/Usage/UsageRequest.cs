@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Flexprice.Grains;
@@ -26,7 +27,7 @@ public sealed record UsageRequest(
     decimal? Multiplier,
     WindowSize? BucketSize,
     string? GroupBy,
-    IReadOnlyList<PropertyFilter> Filters)
+    ImmutableArray<MeterFilter> Filters)
 {
     public static readonly TimeSpan DefaultRange = TimeSpan.FromDays(7);
 
@@ -146,19 +147,19 @@ public sealed record UsageRequest(
         JsonFields.TryString(json, name, max, out value, out error);
 
     /// <summary>The meter's checks: a field for all but COUNT, a multiplier for SUM_WITH_MULTIPLIER, buckets only for MAX and SUM, no group_by for LATEST.</summary>
-    public static string? Validate(MeterSpec meter)
+    public static string? Validate(Meter meter)
     {
-        if (meter.Type != Grains.Abstractions.AggregationType.Count && string.IsNullOrWhiteSpace(meter.Field))
+        if (meter.Aggregation != Grains.Abstractions.AggregationType.Count && string.IsNullOrWhiteSpace(meter.Field))
         {
-            return $"Missing required field: property_name ({meter.Type.ToWireName()} aggregates a property)";
+            return $"Missing required field: property_name ({meter.Aggregation.ToWireName()} aggregates a property)";
         }
 
-        if (meter.BucketSize is not null && meter.Type is not (Grains.Abstractions.AggregationType.Max or Grains.Abstractions.AggregationType.Sum))
+        if (meter.BucketSize is not null && meter.Aggregation is not (Grains.Abstractions.AggregationType.Max or Grains.Abstractions.AggregationType.Sum))
         {
             return "Invalid bucket_size: only MAX and SUM aggregations take one";
         }
 
-        if (meter.GroupBy is not null && meter.Type == Grains.Abstractions.AggregationType.Latest)
+        if (meter.GroupBy is not null && meter.Aggregation == Grains.Abstractions.AggregationType.Latest)
         {
             return "Invalid group_by: LATEST cannot be grouped";
         }
@@ -228,10 +229,10 @@ public sealed record UsageRequest(
         return true;
     }
 
-    private static bool TryFilters(JsonElement json, out IReadOnlyList<PropertyFilter> filters, out string error)
+    private static bool TryFilters(JsonElement json, out ImmutableArray<MeterFilter> filters, out string error)
     {
-        var list = new List<PropertyFilter>();
-        filters = list;
+        var list = ImmutableArray.CreateBuilder<MeterFilter>();
+        filters = [];
         error = "";
         if (!json.TryGetProperty("filters", out var f) || f.ValueKind == JsonValueKind.Null)
         {
@@ -248,9 +249,10 @@ public sealed record UsageRequest(
                     return false;
                 }
 
-                list.Add(new PropertyFilter(property.Name, values));
+                list.Add(new MeterFilter(property.Name, [.. values]));
             }
 
+            filters = list.ToImmutable();
             return true;
         }
 
@@ -265,9 +267,10 @@ public sealed record UsageRequest(
                     return false;
                 }
 
-                list.Add(new PropertyFilter(key.GetString()!, values));
+                list.Add(new MeterFilter(key.GetString()!, [.. values]));
             }
 
+            filters = list.ToImmutable();
             return true;
         }
 

@@ -86,7 +86,7 @@ public static class UsageSummaries
         foreach (var feature in features)
         {
             var neverResets = string.Equals(feature.ResetUsage, "NEVER", StringComparison.OrdinalIgnoreCase);
-            var query = FeatureMeter.Query(feature.EventName, feature.Meter(), new UsageRange(neverResets ? AllTime.Start : from, to, TimeZoneInfo.Utc));
+            var query = FeatureMeter.Query(feature.Meter, new UsageRange(neverResets ? AllTime.Start : from, to, TimeZoneInfo.Utc));
             if (await queries.QueryAsync(tenantId, record.ExternalId, query, http.RequestAborted) is not var (answer, _))
             {
                 return Errors.NotFound(ErrorMessages.CustomerNotFound(record.ExternalId));

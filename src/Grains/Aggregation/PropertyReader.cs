@@ -24,19 +24,19 @@ public static class PropertyReader
     {
         input = default;
         error = null;
-        if (feature.Aggregation == AggregationType.Count)
+        if (feature.Meter.Aggregation == AggregationType.Count)
         {
             return true;
         }
 
-        var field = feature.Field!;
+        var field = feature.Meter.Field!;
         if (properties.ValueKind != JsonValueKind.Object || !properties.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            error = $"Missing required property '{field}' for feature '{feature.Name}' ({feature.Aggregation.ToWireName()} aggregation)";
+            error = $"Missing required property '{field}' for feature '{feature.Name}' ({feature.Meter.Aggregation.ToWireName()} aggregation)";
             return false;
         }
 
-        switch (feature.Aggregation)
+        switch (feature.Meter.Aggregation)
         {
             case AggregationType.Sum or AggregationType.Max or AggregationType.Avg or AggregationType.Min
                 or AggregationType.SumWithMultiplier or AggregationType.WeightedSum:
@@ -46,7 +46,7 @@ public static class PropertyReader
                     return true;
                 }
 
-                error = $"Property '{field}' must be a number or a numeric string, at most 1e20 in magnitude, for feature '{feature.Name}' ({feature.Aggregation.ToWireName()} aggregation)";
+                error = $"Property '{field}' must be a number or a numeric string, at most 1e20 in magnitude, for feature '{feature.Name}' ({feature.Meter.Aggregation.ToWireName()} aggregation)";
                 return false;
 
             case AggregationType.Latest:
@@ -84,7 +84,7 @@ public static class PropertyReader
                 return false;
 
             default:
-                error = $"Unsupported aggregation {feature.Aggregation}";
+                error = $"Unsupported aggregation {feature.Meter.Aggregation}";
                 return false;
         }
     }

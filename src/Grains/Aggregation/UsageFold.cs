@@ -20,7 +20,7 @@ public sealed class UsageFold
     public const int MaxGroups = 10_000;
     public const int MaxDistinctValues = 1_000_000;
 
-    private readonly MeterSpec _meter;
+    private readonly Meter _meter;
     private readonly UsageRange _range;
     private readonly bool _ordered;
     private readonly WindowCalendar? _buckets;
@@ -35,7 +35,7 @@ public sealed class UsageFold
     private int _distinct;
 
     /// <param name="ordered">The events will come in time order (checked): buckets and windows are dropped once summed up.</param>
-    public UsageFold(MeterSpec meter, UsageRange range, bool ordered)
+    public UsageFold(Meter meter, UsageRange range, bool ordered)
     {
         _meter = meter;
         _range = range;
@@ -76,7 +76,7 @@ public sealed class UsageFold
 
     public void Add(in UsageEvent e)
     {
-        if (e.Timestamp < _range.Start || e.Timestamp >= _range.End || !UsageCalculator.Matches(_meter, e.Properties) || !UsageInput.TryRead(_meter, e, out var item))
+        if (e.Timestamp < _range.Start || e.Timestamp >= _range.End || !_meter.Accepts(e.Properties) || !UsageInput.TryRead(_meter, e, out var item))
         {
             return;
         }
@@ -251,11 +251,11 @@ public sealed class UsageFold
         public int DistinctCount => _distinct?.Count ?? 0;
 
         /// <summary>Takes the item; answers how many distinct values it added (0 or 1).</summary>
-        public int Add(MeterSpec meter, in UsageInput item, DateTime periodEnd, decimal span)
+        public int Add(Meter meter, in UsageInput item, DateTime periodEnd, decimal span)
         {
             var first = _count == 0;
             _count++;
-            switch (meter.Type)
+            switch (meter.Aggregation)
             {
                 case AggregationType.Sum or AggregationType.SumWithMultiplier or AggregationType.Avg:
                     _sum += item.Number;
@@ -284,21 +284,21 @@ public sealed class UsageFold
             return 0;
         }
 
-        public UsageValue Value(MeterSpec meter)
+        public UsageValue Value(Meter meter)
         {
             if (_count == 0)
             {
                 return UsageValue.Of(0m);
             }
 
-            switch (meter.Type)
+            switch (meter.Aggregation)
             {
                 case AggregationType.Count:
                     return UsageValue.Of(_count);
                 case AggregationType.Sum:
                     return UsageValue.Of(_sum);
                 case AggregationType.SumWithMultiplier:
-                    return UsageValue.Of(_sum * meter.Multiplier);
+                    return UsageValue.Of(_sum * meter.Factor);
                 case AggregationType.Avg:
                     return UsageValue.Of(_sum / _count);
                 case AggregationType.Max:
@@ -312,7 +312,7 @@ public sealed class UsageFold
                 case AggregationType.WeightedSum:
                     return UsageValue.Of(_weighted);
                 default:
-                    throw new ArgumentOutOfRangeException(nameof(meter), meter.Type, null);
+                    throw new ArgumentOutOfRangeException(nameof(meter), meter.Aggregation, null);
             }
         }
     }

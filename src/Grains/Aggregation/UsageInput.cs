@@ -9,7 +9,7 @@ namespace Flexprice.Grains.Aggregation;
 public readonly record struct UsageInput(DateTime Timestamp, long Order, decimal Number, string? Text, string? Key, string Group)
 {
     /// <summary>False when the event carries nothing the meter can read (no field, or a value of the wrong kind).</summary>
-    public static bool TryRead(MeterSpec meter, in UsageEvent e, out UsageInput input)
+    public static bool TryRead(Meter meter, in UsageEvent e, out UsageInput input)
     {
         input = default;
         var group = "";
@@ -18,7 +18,7 @@ public readonly record struct UsageInput(DateTime Timestamp, long Order, decimal
             group = groupValue.ValueKind == JsonValueKind.String ? "s:" + groupValue.GetString() : "j:" + groupValue.GetRawText();
         }
 
-        if (meter.Type == AggregationType.Count)
+        if (meter.Aggregation == AggregationType.Count)
         {
             input = new UsageInput(e.Timestamp, e.Order, 0m, null, null, group);
             return true;
@@ -29,7 +29,7 @@ public readonly record struct UsageInput(DateTime Timestamp, long Order, decimal
             return false;
         }
 
-        switch (meter.Type)
+        switch (meter.Aggregation)
         {
             case AggregationType.Latest when value.ValueKind == JsonValueKind.String:
                 input = new UsageInput(e.Timestamp, e.Order, 0m, value.GetString(), null, group);

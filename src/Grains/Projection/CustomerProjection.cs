@@ -102,7 +102,7 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
     /// <summary>The store's counts, the truth after a replay (values a lost activation stored are counted there, not here).</summary>
     public void DistinctCounted(IReadOnlyDictionary<string, long> counts)
     {
-        foreach (var feature in Catalog.Features.Where(f => f.Aggregation == AggregationType.CountUnique))
+        foreach (var feature in Catalog.Features.Where(f => f.Meter.Aggregation == AggregationType.CountUnique))
         {
             State.Features[feature.Id].UniqueCount = counts.GetValueOrDefault(feature.Id);
         }
@@ -124,10 +124,10 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
         foreach (var feature in features)
         {
             var aggregate = State.Features[feature.Id];
-            if (_catchingUp.Contains(feature.Id) && row.Seq > aggregate.ThroughSeq && feature.Accepts(properties.RootElement)
+            if (_catchingUp.Contains(feature.Id) && row.Seq > aggregate.ThroughSeq && feature.Meter.Accepts(properties.RootElement)
                 && PropertyReader.TryRead(properties.RootElement, feature, out var input, out _))
             {
-                changes[planned++] = Aggregator.Plan(aggregate, feature.Aggregation, row.Seq, row.Timestamp, input);
+                changes[planned++] = Aggregator.Plan(aggregate, feature.Meter.Aggregation, row.Seq, row.Timestamp, input);
             }
         }
 
@@ -202,7 +202,7 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
                 var aggregate = State.Features[feature.Id];
                 if (seq > aggregate.ThroughSeq && !_catchingUp.Contains(feature.Id) && Input(e.Inputs, feature.Id) is { } input)
                 {
-                    changes[planned++] = Aggregator.Plan(aggregate, feature.Aggregation, seq, e.Timestamp, new AggregationInput(input.Number, input.Text, input.UniqueKey));
+                    changes[planned++] = Aggregator.Plan(aggregate, feature.Meter.Aggregation, seq, e.Timestamp, new AggregationInput(input.Number, input.Text, input.UniqueKey));
                 }
             }
 
@@ -238,9 +238,9 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
         var features = Catalog.Features.Select(f =>
         {
             var aggregate = State.Features[f.Id];
-            var value = Aggregator.Value(aggregate, f.Aggregation);
+            var value = Aggregator.Value(aggregate, f.Meter.Aggregation);
             return new FeatureUsage(
-                f, f.Aggregation == AggregationType.SumWithMultiplier ? UsageValue.Of(value.Number * (f.Multiplier ?? 1m)) : value, aggregate.EventCount, _catchingUp.Contains(f.Id));
+                f, f.Meter.Aggregation == AggregationType.SumWithMultiplier ? UsageValue.Of(value.Number * f.Meter.Factor) : value, aggregate.EventCount, _catchingUp.Contains(f.Id));
         });
         return new CustomerUsage(externalCustomerId, [.. features]);
     }
@@ -256,10 +256,10 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
             var aggregate = State.Features[feature.Id];
             // Events logged before the feature existed may lack its field: they do not feed it. A feature still catching
             // up is fed by the catch-up alone, in log order.
-            if (seq > aggregate.ThroughSeq && !_catchingUp.Contains(feature.Id) && feature.Accepts(properties)
+            if (seq > aggregate.ThroughSeq && !_catchingUp.Contains(feature.Id) && feature.Meter.Accepts(properties)
                 && PropertyReader.TryRead(properties, feature, out var input, out _))
             {
-                changes[planned++] = Aggregator.Plan(aggregate, feature.Aggregation, seq, timestamp, input);
+                changes[planned++] = Aggregator.Plan(aggregate, feature.Meter.Aggregation, seq, timestamp, input);
             }
         }
 

@@ -21,20 +21,22 @@ public sealed class FeatureStore(FlexpriceDatabase database, TimeProvider time)
         while (await reader.ReadAsync(cancellationToken))
         {
             AggregationTypeNames.TryParse(reader.GetString(5), out var aggregation);
+            var meter = new Meter(
+                reader.GetString(4),
+                aggregation,
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(9) ? null : reader.GetDecimal(9),
+                reader.IsDBNull(10) || !WindowSizeNames.TryParse(reader.GetString(10), out var bucket) ? null : bucket,
+                reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.IsDBNull(12) ? [] : FiltersFromJson(reader.GetString(12)));
             features.Add(new FeatureDefinition(
                 reader.GetString(0),
                 reader.GetString(1),
                 reader.GetString(2),
                 reader.GetString(3),
-                reader.GetString(4),
-                aggregation,
-                reader.IsDBNull(6) ? null : reader.GetString(6),
+                meter,
                 reader.GetString(7),
                 new DateTimeOffset(reader.GetFieldValue<DateTime>(8), TimeSpan.Zero),
-                reader.IsDBNull(9) ? null : reader.GetDecimal(9),
-                reader.IsDBNull(10) || !WindowSizeNames.TryParse(reader.GetString(10), out var bucket) ? null : bucket,
-                reader.IsDBNull(11) ? null : reader.GetString(11),
-                reader.IsDBNull(12) ? [] : FiltersFromJson(reader.GetString(12)),
                 ReadDetails(reader, 13)));
         }
 
@@ -45,11 +47,10 @@ public sealed class FeatureStore(FlexpriceDatabase database, TimeProvider time)
     public async Task<FeatureDefinition?> CreateFeatureAsync(string tenantId, NewFeature feature, CancellationToken cancellationToken)
     {
         var details = feature.Details ?? FeatureDetails.None;
+        var meter = feature.Meter.Aggregation == AggregationType.Count ? feature.Meter with { Field = null } : feature.Meter;
         var created = new FeatureDefinition(
-            Ids.New("feat", time), feature.Name, "metered", Ids.New("meter", time), feature.EventName,
-            feature.Aggregation, feature.Aggregation == AggregationType.Count ? null : feature.Field, feature.ResetUsage, new DateTimeOffset(StoreSql.Now(time), TimeSpan.Zero),
-            feature.Multiplier, feature.BucketSize, feature.GroupBy, feature.Filters.IsDefault ? [] : feature.Filters,
-            details == FeatureDetails.None ? null : details);
+            Ids.New("feat", time), feature.Name, "metered", Ids.New("meter", time), meter, feature.ResetUsage,
+            new DateTimeOffset(StoreSql.Now(time), TimeSpan.Zero), details == FeatureDetails.None ? null : details);
         await using var command = database.DataSource.CreateCommand("""
             INSERT INTO features (id, tenant_id, name, type, meter_id, event_name, aggregation_type, aggregation_field, reset_usage, created_at,
                                   aggregation_multiplier, bucket_size, group_by, filters,
@@ -68,21 +69,21 @@ public sealed class FeatureStore(FlexpriceDatabase database, TimeProvider time)
             command.Parameters.Add(new NpgsqlParameter(parameter, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value });
         }
 
-        command.Parameters.Add(new NpgsqlParameter("multiplier", NpgsqlDbType.Numeric) { Value = (object?)created.Multiplier ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("bucket_size", NpgsqlDbType.Text) { Value = (object?)created.BucketSize?.ToWireName() ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("group_by", NpgsqlDbType.Text) { Value = (object?)created.GroupBy ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("multiplier", NpgsqlDbType.Numeric) { Value = (object?)meter.Multiplier ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("bucket_size", NpgsqlDbType.Text) { Value = (object?)meter.BucketSize?.ToWireName() ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("group_by", NpgsqlDbType.Text) { Value = (object?)meter.GroupBy ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("filters", NpgsqlDbType.Text)
         {
-            Value = created.MeterFilters.IsEmpty ? DBNull.Value : System.Text.Json.JsonSerializer.Serialize(created.MeterFilters.Select(f => new { key = f.Key, values = f.Values })),
+            Value = meter.Filters.IsEmpty ? DBNull.Value : System.Text.Json.JsonSerializer.Serialize(meter.Filters.Select(f => new { key = f.Key, values = f.Values })),
         });
         command.Parameters.Add(new NpgsqlParameter<string>("id", created.Id));
         command.Parameters.Add(new NpgsqlParameter<string>("tenant", tenantId));
         command.Parameters.Add(new NpgsqlParameter<string>("name", created.Name));
         command.Parameters.Add(new NpgsqlParameter<string>("type", created.Type));
         command.Parameters.Add(new NpgsqlParameter<string>("meter_id", created.MeterId));
-        command.Parameters.Add(new NpgsqlParameter<string>("event_name", created.EventName));
-        command.Parameters.Add(new NpgsqlParameter<string>("aggregation", created.Aggregation.ToWireName()));
-        command.Parameters.Add(new NpgsqlParameter("field", NpgsqlDbType.Text) { Value = (object?)created.Field ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<string>("event_name", meter.EventName));
+        command.Parameters.Add(new NpgsqlParameter<string>("aggregation", meter.Aggregation.ToWireName()));
+        command.Parameters.Add(new NpgsqlParameter("field", NpgsqlDbType.Text) { Value = (object?)meter.Field ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter<string>("reset_usage", created.ResetUsage));
         command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = created.CreatedAt.UtcDateTime });
         // The only unique key a new feature can meet is its lookup key's (ids are fresh).
@@ -96,10 +97,10 @@ public sealed class FeatureStore(FlexpriceDatabase database, TimeProvider time)
         return details == FeatureDetails.None ? null : details;
     }
 
-    private static ImmutableArray<UsageFilter> FiltersFromJson(string json)
+    private static ImmutableArray<MeterFilter> FiltersFromJson(string json)
     {
         using var document = System.Text.Json.JsonDocument.Parse(json);
-        return [.. document.RootElement.EnumerateArray().Select(f => new UsageFilter(
+        return [.. document.RootElement.EnumerateArray().Select(f => new MeterFilter(
             f.GetProperty("key").GetString()!, [.. f.GetProperty("values").EnumerateArray().Select(v => v.GetString()!)]))];
     }
 }

@@ -104,7 +104,7 @@ public sealed class CustomerProjectionTests
     private static CatalogSnapshot Catalog(long version, params FeatureDefinition[] features) => new(version, [.. features]);
 
     private static FeatureDefinition Feature(string id, AggregationType aggregation, string? field) =>
-        new(id, id, "metered", "meter_" + id, "model.usage", aggregation, field, "BILLING_PERIOD", DateTimeOffset.UnixEpoch);
+        new(id, id, "metered", "meter_" + id, new Meter("model.usage", aggregation, field), "BILLING_PERIOD", DateTimeOffset.UnixEpoch);
 
     private static IngestEvent Event(string id, decimal credits)
     {

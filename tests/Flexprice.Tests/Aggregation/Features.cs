@@ -7,8 +7,8 @@ namespace Flexprice.Tests.Aggregation;
 internal static class Features
 {
     public static FeatureDefinition Of(AggregationType aggregation, string? field = "value") => new(
-        "feat_" + aggregation, aggregation.ToWireName(), "metered", "meter_" + aggregation, "evt", aggregation,
-        aggregation == AggregationType.Count ? null : field, "BILLING_PERIOD", DateTimeOffset.UnixEpoch);
+        "feat_" + aggregation, aggregation.ToWireName(), "metered", "meter_" + aggregation,
+        new Meter("evt", aggregation, aggregation == AggregationType.Count ? null : field), "BILLING_PERIOD", DateTimeOffset.UnixEpoch);
 
     /// <summary>The root element of <paramref name="json"/>, cloned so that it outlives its document.</summary>
     public static JsonElement Json(string json)

@@ -4,6 +4,7 @@ using Flexprice.Client.Catalog;
 using Flexprice.Client.Events;
 using Flexprice.Client.Usage;
 using MeterAggregation = Flexprice.Client.Catalog.Aggregation;
+using Meter = Flexprice.Client.Catalog.Meter;
 using NewFeature = Flexprice.Client.Catalog.NewFeature;
 using UsageQuery = Flexprice.Client.Usage.UsageQuery;
 using Flexprice.Tests.Infrastructure;

@@ -55,8 +55,8 @@ public sealed class SiloKillTests(ITestOutputHelper output) : IAsyncLifetime
         var customerStore = new CustomerStore(_database, TimeProvider.System);
         var (tenant, _) = await tenants.CreateTenantAsync("silo-kill", CancellationToken.None);
         var catalog = _cluster.GrainFactory.GetGrain<ITenantCatalogGrain>(tenant.Id);
-        var sum = await catalog.CreateFeature(new NewFeature("credits", "model.usage", AggregationType.Sum, "credits", "BILLING_PERIOD")) ?? throw new InvalidOperationException("feature not created");
-        var count = await catalog.CreateFeature(new NewFeature("calls", "model.usage", AggregationType.Count, null, "BILLING_PERIOD")) ?? throw new InvalidOperationException("feature not created");
+        var sum = await catalog.CreateFeature(new NewFeature("credits", new Meter("model.usage", AggregationType.Sum, "credits"), "BILLING_PERIOD")) ?? throw new InvalidOperationException("feature not created");
+        var count = await catalog.CreateFeature(new NewFeature("calls", new Meter("model.usage", AggregationType.Count, null), "BILLING_PERIOD")) ?? throw new InvalidOperationException("feature not created");
         var customers = Enumerable.Range(0, Customers).Select(i => $"cust-{i}").ToList();
         foreach (var customer in customers)
         {

@@ -21,7 +21,7 @@ internal sealed class TestTenant(ClusterFixture fixture, string id)
 
     /// <summary>Creates a feature through the catalog grain, so that its cache (and customer grains) see it.</summary>
     public async Task<FeatureDefinition> FeatureAsync(string eventName, AggregationType aggregation, string? field = null) =>
-        await Catalog().CreateFeature(new NewFeature($"{aggregation.ToWireName()} {field ?? eventName}", eventName, aggregation, field, "BILLING_PERIOD"))
+        await Catalog().CreateFeature(new NewFeature($"{aggregation.ToWireName()} {field ?? eventName}", new Meter(eventName, aggregation, field), "BILLING_PERIOD"))
         ?? throw new InvalidOperationException("The feature was not created");
 
     public async Task<string> CustomerAsync(string? externalId = null)

@@ -7,7 +7,9 @@ namespace Flexprice.Tests.Grains;
 /// <summary>
 /// The names the contract's messages travel under. Orleans writes a record's <c>[Alias]</c> where it would
 /// otherwise write its .NET name, so the move of the contract to <c>Flexprice.Grains.Abstractions</c> left them as
-/// they were: the list below was captured, with the same code, from the contract before the move.
+/// they were: the list below was captured, with the same code, from the contract before the move. Added since:
+/// <c>Flexprice.Meter</c> (a feature's and a query's meter, one type); the filter kept its name
+/// <c>Flexprice.UsageFilter</c> when its type became <c>MeterFilter</c>.
 /// </summary>
 [Collection(CustomerGrainCollection.Name)]
 public sealed class WireNamesTests(ClusterFixture fixture)
@@ -25,6 +27,7 @@ public sealed class WireNamesTests(ClusterFixture fixture)
         "Flexprice.IngestBatch",
         "Flexprice.IngestEvent",
         "Flexprice.IngestResult",
+        "Flexprice.Meter",
         "Flexprice.NewFeature",
         "Flexprice.RateLimitDecision",
         "Flexprice.RateLimitedRoute",

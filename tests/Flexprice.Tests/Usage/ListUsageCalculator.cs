@@ -11,12 +11,12 @@ namespace Flexprice.Tests.Usage;
 /// </summary>
 internal static class ListUsageCalculator
 {
-    public static UsageAnswer Compute(MeterSpec meter, UsageRange range, IEnumerable<UsageEvent> events)
+    public static UsageAnswer Compute(Meter meter, UsageRange range, IEnumerable<UsageEvent> events)
     {
         var items = new List<UsageInput>();
         foreach (var e in events)
         {
-            if (e.Timestamp < range.Start || e.Timestamp >= range.End || !UsageCalculator.Matches(meter, e.Properties) || !UsageInput.TryRead(meter, e, out var item))
+            if (e.Timestamp < range.Start || e.Timestamp >= range.End || !meter.Accepts(e.Properties) || !UsageInput.TryRead(meter, e, out var item))
             {
                 continue;
             }
@@ -42,7 +42,7 @@ internal static class ListUsageCalculator
         return new UsageAnswer(total, items.Count, [.. windows]);
     }
 
-    private static UsageValue Aggregate(MeterSpec meter, WindowCalendar? buckets, List<UsageInput> items, DateTime periodStart, DateTime periodEnd)
+    private static UsageValue Aggregate(Meter meter, WindowCalendar? buckets, List<UsageInput> items, DateTime periodStart, DateTime periodEnd)
     {
         if (buckets is null && meter.GroupBy is null)
         {
@@ -58,21 +58,21 @@ internal static class ListUsageCalculator
         return UsageValue.Of(sum);
     }
 
-    private static UsageValue Base(MeterSpec meter, List<UsageInput> items, DateTime periodStart, DateTime periodEnd)
+    private static UsageValue Base(Meter meter, List<UsageInput> items, DateTime periodStart, DateTime periodEnd)
     {
         if (items.Count == 0)
         {
             return UsageValue.Of(0m);
         }
 
-        switch (meter.Type)
+        switch (meter.Aggregation)
         {
             case AggregationType.Count:
                 return UsageValue.Of(items.Count);
             case AggregationType.Sum:
                 return UsageValue.Of(items.Sum(i => i.Number));
             case AggregationType.SumWithMultiplier:
-                return UsageValue.Of(items.Sum(i => i.Number) * meter.Multiplier);
+                return UsageValue.Of(items.Sum(i => i.Number) * meter.Factor);
             case AggregationType.Avg:
                 return UsageValue.Of(items.Sum(i => i.Number) / items.Count);
             case AggregationType.Max:
@@ -96,7 +96,7 @@ internal static class ListUsageCalculator
                 decimal span = (periodEnd - periodStart).Ticks;
                 return UsageValue.Of(items.Sum(i => i.Number * ((periodEnd - i.Timestamp).Ticks / span)));
             default:
-                throw new ArgumentOutOfRangeException(nameof(meter), meter.Type, null);
+                throw new ArgumentOutOfRangeException(nameof(meter), meter.Aggregation, null);
         }
     }
 

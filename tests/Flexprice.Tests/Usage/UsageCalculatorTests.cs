@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using Flexprice.Grains;
 using Flexprice.Grains.Aggregation;
@@ -15,7 +16,7 @@ public sealed class UsageCalculatorTests
     [MemberData(nameof(AllAggregations))]
     public void An_empty_range_is_zero(AggregationType type)
     {
-        var answer = UsageCalculator.Compute(new MeterSpec(type, "v"), Day with { Window = WindowSize.Hour }, [Event(-1, 5m), Event(24 * 60, 5m)]);
+        var answer = UsageCalculator.Compute(new Meter("e", type, "v"), Day with { Window = WindowSize.Hour }, [Event(-1, 5m), Event(24 * 60, 5m)]);
 
         Assert.Equal(UsageValue.Of(0m), answer.Value);
         Assert.Equal(0, answer.EventCount);
@@ -33,7 +34,7 @@ public sealed class UsageCalculatorTests
     [InlineData(AggregationType.SumWithMultiplier, -7.5)]
     public void One_event_gives_its_value(AggregationType type, double expected)
     {
-        var answer = UsageCalculator.Compute(new MeterSpec(type, "v", Multiplier: 3m), Day, [Event(10, -2.5m)]);
+        var answer = UsageCalculator.Compute(new Meter("e", type, "v", Multiplier: 3m), Day, [Event(10, -2.5m)]);
 
         Assert.Equal((decimal)expected, answer.Value.Number);
         Assert.Equal(1, answer.EventCount);
@@ -62,7 +63,7 @@ public sealed class UsageCalculatorTests
     [Fact]
     public void Latest_reports_a_string_value_as_text()
     {
-        var answer = UsageCalculator.Compute(new MeterSpec(AggregationType.Latest, "v"), Day, [Event(1, 1m), new UsageEvent(T0.AddMinutes(2), 2, Props("""{"v": "gold"}"""))]);
+        var answer = UsageCalculator.Compute(new Meter("e", AggregationType.Latest, "v"), Day, [Event(1, 1m), new UsageEvent(T0.AddMinutes(2), 2, Props("""{"v": "gold"}"""))]);
 
         Assert.Equal("gold", answer.Value.Text);
     }
@@ -72,7 +73,7 @@ public sealed class UsageCalculatorTests
     {
         var events = new[] { "a", "b", "a", "c", "a" }.Select((u, i) => new UsageEvent(T0.AddMinutes(i * 50), i, Props($$"""{"v": "{{u}}"}"""))).ToList();
 
-        var answer = UsageCalculator.Compute(new MeterSpec(AggregationType.CountUnique, "v"), Day with { Window = WindowSize.Hour }, events);
+        var answer = UsageCalculator.Compute(new Meter("e", AggregationType.CountUnique, "v"), Day with { Window = WindowSize.Hour }, events);
 
         Assert.Equal(3m, answer.Value.Number);
         Assert.Equal([2m, 1m, 1m, 1m], answer.Windows.Select(w => w.Value.Number));
@@ -85,7 +86,7 @@ public sealed class UsageCalculatorTests
     {
         var range = new UsageRange(T0.AddMinutes(30), T0.AddMinutes(150), TimeZoneInfo.Utc, WindowSize.Hour);
 
-        var answer = UsageCalculator.Compute(new MeterSpec(AggregationType.Sum, "v"), range, [Event(10, 1m), Event(40, 2m), Event(140, 4m), Event(160, 8m)]);
+        var answer = UsageCalculator.Compute(new Meter("e", AggregationType.Sum, "v"), range, [Event(10, 1m), Event(40, 2m), Event(140, 4m), Event(160, 8m)]);
 
         Assert.Equal(6m, answer.Value.Number);
         Assert.Equal([(T0, 2m), (T0.AddHours(2), 4m)], answer.Windows.Select(w => (w.Start, w.Value.Number)));
@@ -95,7 +96,7 @@ public sealed class UsageCalculatorTests
     public void Weighted_sum_prorates_each_value_to_the_end_of_the_period()
     {
         // 10 at 6:00 of a day counts 3/4; 4 at 18:00 counts 1/4.
-        var answer = UsageCalculator.Compute(new MeterSpec(AggregationType.WeightedSum, "v"), Day with { Window = WindowSize.TwelveHours }, [Event(360, 10m), Event(1080, 4m)]);
+        var answer = UsageCalculator.Compute(new Meter("e", AggregationType.WeightedSum, "v"), Day with { Window = WindowSize.TwelveHours }, [Event(360, 10m), Event(1080, 4m)]);
 
         Assert.Equal(8.5m, answer.Value.Number);
         // Per window, the period is the window: 10 at 6:00 of [0:00, 12:00) counts 1/2, 4 at 18:00 of [12:00, 24:00) counts 1/2.
@@ -107,7 +108,7 @@ public sealed class UsageCalculatorTests
     {
         UsageEvent[] events = [Event(10, 3m), Event(20, 5m), Event(70, 2m), Event(200, 7m), Event(201, 1m)];
 
-        var answer = UsageCalculator.Compute(new MeterSpec(AggregationType.Max, "v", BucketSize: WindowSize.Hour), Day, events);
+        var answer = UsageCalculator.Compute(new Meter("e", AggregationType.Max, "v", BucketSize: WindowSize.Hour), Day, events);
 
         Assert.Equal(5m + 2m + 7m, answer.Value.Number);
     }
@@ -123,7 +124,7 @@ public sealed class UsageCalculatorTests
             new(T0.AddMinutes(70), 4, Props("""{"v": 1, "seat": "b"}""")),
         ];
 
-        var answer = UsageCalculator.Compute(new MeterSpec(AggregationType.Max, "v", BucketSize: WindowSize.Hour, GroupBy: "seat"), Day, events);
+        var answer = UsageCalculator.Compute(new Meter("e", AggregationType.Max, "v", BucketSize: WindowSize.Hour, GroupBy: "seat"), Day, events);
 
         Assert.Equal(5m + 4m + 1m, answer.Value.Number);
     }
@@ -139,9 +140,9 @@ public sealed class UsageCalculatorTests
             new(T0.AddMinutes(4), 4, Props("""{"v": 1000, "tier": 3, "model": "gpt-4o"}""")),
             new(T0.AddMinutes(5), 5, Props("""{"v": 10000, "model": "gpt-4o"}""")),
         ];
-        var filters = new[] { new PropertyFilter("tier", ["2"]), new PropertyFilter("model", ["gpt-4o", "o1-mini"]) };
+        ImmutableArray<MeterFilter> filters = [new MeterFilter("tier", ["2"]), new MeterFilter("model", ["gpt-4o", "o1-mini"])];
 
-        var answer = UsageCalculator.Compute(new MeterSpec(AggregationType.Sum, "v", Filters: filters), Day, events);
+        var answer = UsageCalculator.Compute(new Meter("e", AggregationType.Sum, "v", Filters: filters), Day, events);
 
         Assert.Equal(11m, answer.Value.Number);
     }
@@ -161,7 +162,7 @@ public sealed class UsageCalculatorTests
     }
 
     private static decimal Value(AggregationType type, UsageEvent[] events) =>
-        UsageCalculator.Compute(new MeterSpec(type, "v"), Day, events).Value.Number;
+        UsageCalculator.Compute(new Meter("e", type, "v"), Day, events).Value.Number;
 
     private static UsageEvent Event(int minute, decimal value, long order = 0) =>
         new(T0.AddMinutes(minute), order == 0 ? minute : order, Props($$"""{"v": {{value.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}"""));

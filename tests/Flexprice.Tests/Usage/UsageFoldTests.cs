@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -42,19 +43,19 @@ public sealed class UsageFoldTests
     {
         var range = new UsageRange(T0, T0.AddYears(10), TimeZoneInfo.Utc, WindowSize.Minute);
 
-        var refused = Assert.Throws<UsageLimitExceededException>(() => new UsageFold(new MeterSpec(AggregationType.Count, null), range, ordered: true));
+        var refused = Assert.Throws<UsageLimitExceededException>(() => new UsageFold(new Meter("e", AggregationType.Count, null), range, ordered: true));
 
         Assert.Equal("window_size", refused.Field);
         Assert.Contains("10000", refused.Message, StringComparison.Ordinal);
         // Exactly 10,000 windows are fine.
-        _ = new UsageFold(new MeterSpec(AggregationType.Count, null), new UsageRange(T0, T0.AddMinutes(10_000), TimeZoneInfo.Utc, WindowSize.Minute), ordered: true);
+        _ = new UsageFold(new Meter("e", AggregationType.Count, null), new UsageRange(T0, T0.AddMinutes(10_000), TimeZoneInfo.Utc, WindowSize.Minute), ordered: true);
     }
 
     [Fact]
     public void More_than_ten_thousand_group_values_is_refused_naming_group_by()
     {
         using var document = JsonDocument.Parse("[" + string.Join(",", Enumerable.Range(0, UsageFold.MaxGroups + 1).Select(i => $$"""{"v":1,"g":{{i}}}""")) + "]");
-        var fold = new UsageFold(new MeterSpec(AggregationType.Sum, "v", GroupBy: "g"), new UsageRange(T0, T0.AddDays(1), TimeZoneInfo.Utc), ordered: true);
+        var fold = new UsageFold(new Meter("e", AggregationType.Sum, "v", GroupBy: "g"), new UsageRange(T0, T0.AddDays(1), TimeZoneInfo.Utc), ordered: true);
         var elements = document.RootElement.EnumerateArray().ToList();
         for (var i = 0; i < UsageFold.MaxGroups; i++)
         {
@@ -79,7 +80,7 @@ public sealed class UsageFoldTests
         }
 
         using var document = JsonDocument.Parse(json.Append(']').ToString());
-        var meter = new MeterSpec(AggregationType.CountUnique, "v", BucketSize: WindowSize.Hour);
+        var meter = new Meter("e", AggregationType.CountUnique, "v", BucketSize: WindowSize.Hour);
         var range = new UsageRange(T0, T0.AddHours(buckets), TimeZoneInfo.Utc, WindowSize.Month);
         var ordered = new UsageFold(meter, range, ordered: true);
         var unordered = new UsageFold(meter, range, ordered: false);
@@ -114,20 +115,20 @@ public sealed class UsageFoldTests
     public void An_ordered_fold_refuses_an_event_out_of_time_order()
     {
         using var document = JsonDocument.Parse("""{"v": 1}""");
-        var fold = new UsageFold(new MeterSpec(AggregationType.Sum, "v"), new UsageRange(T0, T0.AddDays(1), TimeZoneInfo.Utc), ordered: true);
+        var fold = new UsageFold(new Meter("e", AggregationType.Sum, "v"), new UsageRange(T0, T0.AddDays(1), TimeZoneInfo.Utc), ordered: true);
         fold.Add(new UsageEvent(T0.AddHours(2), 1, document.RootElement));
 
         Assert.Throws<InvalidOperationException>(() => fold.Add(new UsageEvent(T0.AddHours(1), 2, document.RootElement)));
     }
 
-    private static (MeterSpec Meter, UsageRange Range, List<UsageEvent> Events) RandomCase(Random random)
+    private static (Meter Meter, UsageRange Range, List<UsageEvent> Events) RandomCase(Random random)
     {
         var types = Enum.GetValues<AggregationType>();
         var type = types[random.Next(types.Length)];
         WindowSize? bucket = random.Next(4) switch { 0 => WindowSize.Hour, 1 => WindowSize.Day, _ => null };
         var groupBy = random.Next(3) == 0 ? "g" : null;
-        IReadOnlyList<PropertyFilter>? filters = random.Next(3) == 0 ? [new PropertyFilter("f", random.Next(2) == 0 ? ["a"] : ["a", "2"])] : null;
-        var meter = new MeterSpec(type, "v", random.Next(2) == 0 ? 1m : 2.5m, bucket, groupBy, filters);
+        ImmutableArray<MeterFilter> filters = random.Next(3) == 0 ? [new MeterFilter("f", random.Next(2) == 0 ? ["a"] : ["a", "2"])] : [];
+        var meter = new Meter("e", type, "v", random.Next(2) == 0 ? 1m : 2.5m, bucket, groupBy, filters);
         var start = T0.AddMinutes(random.Next(-3000, 3000));
         var end = start.AddMinutes(random.Next(1, 60 * 24 * 40));
         var zone = TimeZoneInfo.FindSystemTimeZoneById(Zones[random.Next(Zones.Length)]);
