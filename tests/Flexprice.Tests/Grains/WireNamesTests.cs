@@ -56,4 +56,23 @@ public sealed class WireNamesTests(ClusterFixture fixture)
 
         Assert.Equal(NamesBeforeTheMove, aliased);
     }
+
+    [Fact]
+    public void A_usage_query_crosses_the_wire_with_its_whole_meter()
+    {
+        var serializer = fixture.Cluster.Client.ServiceProvider.GetRequiredService<Orleans.Serialization.Serializer>();
+        var meter = new Meter("model.usage", AggregationType.SumWithMultiplier, "credits", 2.5m, WindowSize.Hour, "seat",
+            [new MeterFilter("model", ["gpt-4o", "o1"]), new MeterFilter("tier", ["2"])]);
+        var query = new UsageQuery(meter, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2026, 1, 2, 0, 0, 0, DateTimeKind.Utc), "Europe/Paris", WindowSize.Day, null);
+
+        var copy = serializer.Deserialize<UsageQuery>(serializer.SerializeToArray(query))!;
+
+        Assert.Equal((meter.EventName, meter.Aggregation, meter.Field, meter.Multiplier, meter.BucketSize, meter.GroupBy),
+            (copy.Meter.EventName, copy.Meter.Aggregation, copy.Meter.Field, copy.Meter.Multiplier, copy.Meter.BucketSize, copy.Meter.GroupBy));
+        Assert.Equal(
+            meter.Filters.Select(f => f.Key + "=" + string.Join("|", f.Values)),
+            copy.Meter.Filters.Select(f => f.Key + "=" + string.Join("|", f.Values)));
+        Assert.Equal((query.Start, query.End, query.TimeZoneId, query.Window), (copy.Start, copy.End, copy.TimeZoneId, copy.Window));
+        Assert.Empty(serializer.Deserialize<Meter>(serializer.SerializeToArray(new Meter("e", AggregationType.Count, null)))!.Filters);
+    }
 }
