@@ -39,8 +39,12 @@ public sealed class LoadResult
 /// <summary>
 /// Drives a server from many keep-alive connections for a fixed time. Closed loop (each connection
 /// sends its next request when the last is answered) or, with a rate, open loop: requests are due at
-/// fixed times and latency counts from when a request was due, so a stalled server is not hidden by
-/// a generator that politely waits (coordinated omission).
+/// fixed times and latency counts from when a request was due whenever its connection was still busy
+/// with the previous one then, so a stalled server is not hidden by a generator that politely waits
+/// (coordinated omission). A request due on an idle connection counts from when it was written: a late
+/// timer or a busy generator is the generator's delay, not the server's. Open-loop connections each run
+/// on a thread of their own with blocking sockets, so that a response is timed when it arrives, not when
+/// the generator's thread pool (busy building bulk bodies) gets to it.
 /// </summary>
 public static class Load
 {
@@ -59,7 +63,10 @@ public static class Load
         }));
         var started = Stopwatch.GetTimestamp();
         var end = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        var workers = Enumerable.Range(0, connections).Select(async worker =>
+        // Open loop: each connection on a thread of its own, its awaits all complete at once (blocking I/O).
+        var sync = ratePerSecond is not null;
+        var workers = Enumerable.Range(0, connections).Select(worker => sync ? OnThread(() => Work(worker).GetAwaiter().GetResult()) : Work(worker)).ToArray();
+        async Task Work(int worker)
         {
             var mine = latencies[worker] = new List<(double, double)>(4096);
             var connection = connections0[worker];
@@ -68,6 +75,7 @@ public static class Load
                 // Open loop: this connection's share of the rate, first shots staggered over one interval.
                 var interval = ratePerSecond is { } rate ? Stopwatch.Frequency * connections / rate : 0;
                 var due = started + (long)(interval * worker / connections);
+                var idleSince = started;
                 while (!stop.IsCancellationRequested)
                 {
                     if (interval > 0)
@@ -75,29 +83,35 @@ public static class Load
                         var wait = due - Stopwatch.GetTimestamp();
                         if (wait > Stopwatch.Frequency / 1000)
                         {
-                            await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), stop).ConfigureAwait(false);
+                            Thread.Sleep(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
                         }
                     }
 
-                    var sentAt = interval > 0 ? due : Stopwatch.GetTimestamp();
-                    if (sentAt >= end)
+                    if ((interval > 0 ? due : Stopwatch.GetTimestamp()) >= end)
                     {
                         break;
                     }
 
                     var shot = next(worker);
+                    var written = Stopwatch.GetTimestamp();
+                    // Due while the connection still waited for its previous answer: from when it was due (the
+                    // server's delay); due on an idle connection: from when it was written (after this generator's own).
+                    var sentAt = interval > 0 && idleSince > due ? due : written;
                     int status;
                     try
                     {
-                        status = await connection.SendAsync(shot.Bytes);
+                        status = sync ? connection.Send(shot.Bytes) : await connection.SendAsync(shot.Bytes);
                     }
                     catch (IOException)
                     {
                         Interlocked.Increment(ref failed);
                         await connection.DisposeAsync();
-                        connection = await RawHttpConnection.ConnectAsync(server);
+                        connection = sync ? RawHttpConnection.Connect(server) : await RawHttpConnection.ConnectAsync(server);
+                        idleSince = Stopwatch.GetTimestamp();
                         continue;
                     }
+
+                    idleSince = Stopwatch.GetTimestamp();
 
                     mine.Add(((sentAt - started) * 1000.0 / Stopwatch.Frequency, Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds));
                     Interlocked.Increment(ref requests);
@@ -121,12 +135,32 @@ public static class Load
             {
                 await connection.DisposeAsync();
             }
-        }).ToArray();
+        }
+
         await Task.WhenAll(workers);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var all = latencies.Where(l => l is not null).SelectMany(l => l).ToArray();
         var sorted = all.Select(r => r.LatencyMs).ToArray();
         Array.Sort(sorted);
         return new LoadResult { Seconds = seconds, RequestCount = requests, Events = events, Refused = refused, Failed = failed, LatenciesMs = sorted, Requests = all };
+    }
+
+    /// <summary>Runs <paramref name="body"/> on a thread of its own; the task ends with it.</summary>
+    private static Task OnThread(Action body)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try
+            {
+                body();
+                done.SetResult();
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        }) { IsBackground = true, Name = "open-loop connection" }.Start();
+        return done.Task;
     }
 }

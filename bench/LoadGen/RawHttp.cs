@@ -29,6 +29,14 @@ public sealed class RawHttpConnection : IAsyncDisposable
         return new RawHttpConnection(socket);
     }
 
+    /// <summary>As <see cref="ConnectAsync"/>, blocking the calling thread.</summary>
+    public static RawHttpConnection Connect(Uri baseUri)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        socket.Connect(baseUri.Host, baseUri.Port);
+        return new RawHttpConnection(socket);
+    }
+
     public static byte[] Request(Uri baseUri, string method, string path, string apiKey, ReadOnlySpan<byte> body)
     {
         var head = body.IsEmpty && method == "GET"
@@ -41,10 +49,28 @@ public sealed class RawHttpConnection : IAsyncDisposable
     }
 
     /// <summary>Sends one request and returns the response's status code once the whole response is read.</summary>
-    public async Task<int> SendAsync(ReadOnlyMemory<byte> request)
+    public Task<int> SendAsync(ReadOnlyMemory<byte> request) => SendCoreAsync(request, sync: false).AsTask();
+
+    /// <summary>As <see cref="SendAsync"/>, blocking the calling thread: the response is timed when it arrives, with no thread pool between.</summary>
+    public int Send(ReadOnlyMemory<byte> request)
     {
-        await _stream.WriteAsync(request);
-        var headerEnd = await FillUntilAsync(() => IndexOf("\r\n\r\n"u8));
+        var status = SendCoreAsync(request, sync: true);
+        return status.IsCompleted ? status.Result : throw new InvalidOperationException("A blocking send did not complete at once");
+    }
+
+    /// <param name="sync">Every read and write blocks, so the whole call completes before it returns.</param>
+    private async ValueTask<int> SendCoreAsync(ReadOnlyMemory<byte> request, bool sync)
+    {
+        if (sync)
+        {
+            _stream.Write(request.Span);
+        }
+        else
+        {
+            await _stream.WriteAsync(request);
+        }
+
+        var headerEnd = await FillUntilAsync(() => IndexOf("\r\n\r\n"u8), sync);
         var headers = Encoding.ASCII.GetString(_buffer, _start, headerEnd - _start);
         _start = headerEnd + 4;
         var status = int.Parse(headers.AsSpan(9, 3), provider: System.Globalization.CultureInfo.InvariantCulture);
@@ -66,10 +92,10 @@ public sealed class RawHttpConnection : IAsyncDisposable
         {
             while (true)
             {
-                var lineEnd = await FillUntilAsync(() => IndexOf("\r\n"u8));
+                var lineEnd = await FillUntilAsync(() => IndexOf("\r\n"u8), sync);
                 var size = Convert.ToInt32(Encoding.ASCII.GetString(_buffer, _start, lineEnd - _start).Split(';')[0].Trim(), 16);
                 _start = lineEnd + 2;
-                await SkipAsync(size + 2);
+                await SkipAsync(size + 2, sync);
                 if (size == 0)
                 {
                     break;
@@ -78,7 +104,7 @@ public sealed class RawHttpConnection : IAsyncDisposable
         }
         else if (contentLength > 0)
         {
-            await SkipAsync(contentLength);
+            await SkipAsync(contentLength, sync);
         }
 
         return status;
@@ -96,7 +122,7 @@ public sealed class RawHttpConnection : IAsyncDisposable
         return i < 0 ? -1 : _start + i;
     }
 
-    private async Task<int> FillUntilAsync(Func<int> find)
+    private async ValueTask<int> FillUntilAsync(Func<int> find, bool sync)
     {
         while (true)
         {
@@ -106,23 +132,23 @@ public sealed class RawHttpConnection : IAsyncDisposable
                 return at;
             }
 
-            await ReadMoreAsync();
+            await ReadMoreAsync(sync);
         }
     }
 
-    private async Task SkipAsync(int count)
+    private async ValueTask SkipAsync(int count, bool sync)
     {
         while (_end - _start < count)
         {
             count -= _end - _start;
             _start = _end = 0;
-            await ReadMoreAsync();
+            await ReadMoreAsync(sync);
         }
 
         _start += count;
     }
 
-    private async Task ReadMoreAsync()
+    private async ValueTask ReadMoreAsync(bool sync)
     {
         if (_start == _end)
         {
@@ -135,7 +161,7 @@ public sealed class RawHttpConnection : IAsyncDisposable
             _start = 0;
         }
 
-        var n = await _stream.ReadAsync(_buffer.AsMemory(_end));
+        var n = sync ? _stream.Read(_buffer.AsSpan(_end)) : await _stream.ReadAsync(_buffer.AsMemory(_end));
         if (n == 0)
         {
             throw new IOException("The server closed the connection");

@@ -211,6 +211,13 @@ public sealed class EventLogWriter : IAsyncDisposable
     }
 
     /// <summary>
+    /// A flush answers its appends in slices of this many, the rest queued behind whatever waits for the thread pool:
+    /// each answer resumes a grain, on this thread's own queue, and 600 of them at once held a usage query arriving
+    /// meanwhile behind all of them (see <c>IngestionService.FanOutSlice</c>).
+    /// </summary>
+    private const int AnswerSlice = 32;
+
+    /// <summary>
     /// Writes the appends in one statement and answers each. A failure tied to some rows (PostgreSQL
     /// refused a value) must not fail the others: the appends are split in halves, each written on
     /// its own, down to the appends that really fail, which are answered as refused; every other
@@ -223,6 +230,11 @@ public sealed class EventLogWriter : IAsyncDisposable
             var results = await _log.AppendBatchAsync([.. batch.Select(p => p.Request)], _time.GetUtcNow().UtcDateTime, CancellationToken.None);
             for (var i = 0; i < batch.Count; i++)
             {
+                if (i > 0 && i % AnswerSlice == 0)
+                {
+                    await Task.Yield(); // to the back of the shared queue: what arrived meanwhile runs first
+                }
+
                 batch[i].Completion.TrySetResult(results[i]);
             }
         }
