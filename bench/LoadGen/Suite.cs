@@ -258,11 +258,11 @@ public sealed class Suite(BenchOptions options)
         var bulk = BulkShots();
         await Task.WhenAll(
             Load.RunAsync(options.Url, options.BulkConnections, options.WarmUp, bulkRate, bulk),
-            Load.RunAsync(options.Url, options.QueryConnections, options.WarmUp, options.QueryRate, Query));
+            Load.RunAsync(options.Url, options.QueryConnections, options.WarmUp, options.QueryRate, Query, ownThreads: true));
         var wal = await WalBytesAsync();
         var sampler = new Sampler(options.ServerPid, options.PostgresPid);
         var ingest = Load.RunAsync(options.Url, options.BulkConnections, options.Seconds, bulkRate, bulk);
-        var queries = Load.RunAsync(options.Url, options.QueryConnections, options.Seconds, options.QueryRate, Query);
+        var queries = Load.RunAsync(options.Url, options.QueryConnections, options.Seconds, options.QueryRate, Query, ownThreads: true);
         await Task.WhenAll(ingest, queries);
         var cpu = sampler.Finish();
         await sampler.DisposeAsync();

@@ -198,15 +198,27 @@ public sealed class EventLogWriter : IAsyncDisposable
         var started = _time.GetTimestamp();
         FlushEvents.Record(events);
         FlushAppends.Record(batch.Count);
+        var answers = new List<(Pending Pending, AppendResult Result)>(batch.Count);
         try
         {
-            await WriteAsync(batch);
+            await WriteAsync(batch, answers);
             FlushDuration.Record(_time.GetElapsedTime(started).TotalMilliseconds);
         }
         finally
         {
             Interlocked.Increment(ref _flushes);
             _slots.Release();
+        }
+
+        // Committed: the next flush may start while this one's answers go out, in slices.
+        for (var i = 0; i < answers.Count; i++)
+        {
+            if (i > 0 && i % AnswerSlice == 0)
+            {
+                await Task.Yield(); // to the back of the shared queue: what arrived meanwhile runs first
+            }
+
+            answers[i].Pending.Completion.TrySetResult(answers[i].Result);
         }
     }
 
@@ -222,20 +234,16 @@ public sealed class EventLogWriter : IAsyncDisposable
     /// refused a value) must not fail the others: the appends are split in halves, each written on
     /// its own, down to the appends that really fail, which are answered as refused; every other
     /// append commits. A transient fault (connection, timeout) fails the appends it met, for a retry.
+    /// Committed appends are added to <paramref name="answers"/> (answered by the caller); failed ones are answered here.
     /// </summary>
-    private async Task WriteAsync(List<Pending> batch)
+    private async Task WriteAsync(List<Pending> batch, List<(Pending Pending, AppendResult Result)> answers)
     {
         try
         {
             var results = await _log.AppendBatchAsync([.. batch.Select(p => p.Request)], _time.GetUtcNow().UtcDateTime, CancellationToken.None);
             for (var i = 0; i < batch.Count; i++)
             {
-                if (i > 0 && i % AnswerSlice == 0)
-                {
-                    await Task.Yield(); // to the back of the shared queue: what arrived meanwhile runs first
-                }
-
-                batch[i].Completion.TrySetResult(results[i]);
+                answers.Add((batch[i], results[i]));
             }
         }
         catch (Exception ex) when (!StorageFaults.IsTransient(ex) && batch.Count > 1)
@@ -244,8 +252,8 @@ public sealed class EventLogWriter : IAsyncDisposable
             FlushSplits.Add(1);
             _logger.LogWarning(ex, "Event log flush of {Appends} appends failed for a reason other than a transient fault; writing it in halves", batch.Count);
             var half = batch.Count / 2;
-            await WriteAsync(batch[..half]);
-            await WriteAsync(batch[half..]);
+            await WriteAsync(batch[..half], answers);
+            await WriteAsync(batch[half..], answers);
         }
         catch (Exception ex) when (StorageFaults.IsDataError(ex))
         {
