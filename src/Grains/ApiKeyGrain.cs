@@ -66,8 +66,10 @@ public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> ra
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_catalog is null)
+        if (_catalog is null || reason.ReasonCode == DeactivationReasonCode.ShuttingDown)
         {
+            // At shutdown the catalog may be gone already (Orleans would retry placing it, and log each try): a catalog
+            // that outlives this silo tells this key of its next change, which activates the key elsewhere, or drops it.
             return;
         }
 
