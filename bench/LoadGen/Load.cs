@@ -66,8 +66,7 @@ public static class Load
         var started = Stopwatch.GetTimestamp();
         var end = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         // On threads of their own, the connections' awaits all complete at once (blocking I/O).
-        var sync = ownThreads;
-        var workers = Enumerable.Range(0, connections).Select(worker => sync ? OnThread(() => Work(worker).GetAwaiter().GetResult()) : Work(worker)).ToArray();
+        var workers = Enumerable.Range(0, connections).Select(worker => ownThreads ? OnThread(() => Work(worker).GetAwaiter().GetResult()) : Work(worker)).ToArray();
         async Task Work(int worker)
         {
             var mine = latencies[worker] = new List<(double, double)>(4096);
@@ -86,7 +85,7 @@ public static class Load
                         if (wait > Stopwatch.Frequency / 1000)
                         {
                             var pause = TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency);
-                            if (sync)
+                            if (ownThreads)
                             {
                                 Thread.Sleep(pause);
                             }
@@ -110,13 +109,13 @@ public static class Load
                     int status;
                     try
                     {
-                        status = sync ? connection.Send(shot.Bytes) : await connection.SendAsync(shot.Bytes);
+                        status = ownThreads ? connection.Send(shot.Bytes) : await connection.SendAsync(shot.Bytes);
                     }
                     catch (IOException)
                     {
                         Interlocked.Increment(ref failed);
                         await connection.DisposeAsync();
-                        connection = sync ? RawHttpConnection.Connect(server) : await RawHttpConnection.ConnectAsync(server);
+                        connection = ownThreads ? RawHttpConnection.Connect(server) : await RawHttpConnection.ConnectAsync(server);
                         idleSince = Stopwatch.GetTimestamp();
                         continue;
                     }

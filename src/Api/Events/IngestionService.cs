@@ -48,13 +48,6 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
     // Bounded: when full it starts over, which costs only some Check calls.
     private readonly ClearingCache<string, bool> _knownCustomers = new(1_000_000);
 
-    /// <summary>
-    /// A bulk's calls go out in slices of this many customers, the rest queued behind whatever waits for the thread pool.
-    /// Orleans queues each call's work on the calling thread's own queue, which a pool thread empties before it looks at
-    /// the shared one: 950 customers sent at once held a usage query arriving meanwhile behind all of their turns.
-    /// </summary>
-    public const int FanOutSlice = 32;
-
     public async Task<IngestVerdict> IngestAsync(string tenantId, long catalogVersion, IReadOnlyList<ParsedEvent> events)
     {
         var groups = Parts(tenantId, catalogVersion, events);
@@ -81,7 +74,7 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
         var calls = new Task<IngestResult>[groups.Count];
         for (var g = 0; g < groups.Count; g++)
         {
-            if (g > 0 && g % FanOutSlice == 0)
+            if (PoolSlices.Starts(g))
             {
                 await Task.Yield(); // to the back of the shared queue: what arrived meanwhile runs first
             }

@@ -210,10 +210,10 @@ public sealed class EventLogWriter : IAsyncDisposable
             _slots.Release();
         }
 
-        // Committed: the next flush may start while this one's answers go out, in slices.
+        // Committed: the next flush may start while this one's answers go out, in slices (PoolSlices).
         for (var i = 0; i < answers.Count; i++)
         {
-            if (i > 0 && i % AnswerSlice == 0)
+            if (PoolSlices.Starts(i))
             {
                 await Task.Yield(); // to the back of the shared queue: what arrived meanwhile runs first
             }
@@ -221,13 +221,6 @@ public sealed class EventLogWriter : IAsyncDisposable
             answers[i].Pending.Completion.TrySetResult(answers[i].Result);
         }
     }
-
-    /// <summary>
-    /// A flush answers its appends in slices of this many, the rest queued behind whatever waits for the thread pool:
-    /// each answer resumes a grain, on this thread's own queue, and 600 of them at once held a usage query arriving
-    /// meanwhile behind all of them (see <c>IngestionService.FanOutSlice</c>).
-    /// </summary>
-    private const int AnswerSlice = 32;
 
     /// <summary>
     /// Writes the appends in one statement and answers each. A failure tied to some rows (PostgreSQL
