@@ -25,12 +25,12 @@ public static class TlsNodes
             // A silo that cannot reach the others gives up joining after this, instead of Orleans' 5 minutes.
             ["Orleans:Membership:ProbeTimeout"] = "00:00:02",
             ["Orleans:Membership:MaxJoinAttemptTime"] = "00:00:06",
-            // Orleans' switch for silos hosted by a test: a silo that failed to join keeps its membership loop running
-            // after the host is disposed (Orleans will not stop a silo that is still starting), and once the cluster
-            // declares it dead, it would otherwise fail the whole test process fast, taking every other test with it.
-            ["Orleans:Membership:IsRunningAsUnitTest"] = "true",
         });
         builder.AddFlexpriceSilo();
+        // A silo that failed to join keeps its membership loop running after its host is disposed (Orleans will
+        // not stop a silo that is still starting); once the cluster declares it dead, Orleans would fail the
+        // whole test process fast, taking every other test with it.
+        builder.Services.StopHostOnFatalError();
         return await StartAsync(builder);
     }
 

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 
 namespace Flexprice.Tests.Infrastructure;
 
@@ -55,6 +56,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Orleans:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         // Tests poll usage freely; the read limit has tests of its own (RateLimitHttpTests).
         builder.UseSetting("RateLimits:ReadsPerMinute", "1000000");
+        builder.ConfigureTestServices(services => services.StopHostOnFatalError());
         ConfigureSettings(builder);
     }
 
