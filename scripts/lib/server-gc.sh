@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The .NET runtime's settings for a Flexprice server process (scripts/run, scripts/bench, bench/log-growth): the
-# garbage collector's, and the thread pool's. Source this file, then call server_gc_env in the subshell that starts
+# garbage collector's, and the thread pool's. Source this file, then call server_runtime_env in the subshell that starts
 # the server. Variables already set win.
 #
 # A fixed gen-0 budget of 128 MB per heap (DOTNET_GCgen0size) with DATAS off (DOTNET_GCDynamicAdaptationMode=0) in
@@ -14,7 +14,7 @@
 # 2-core bench machine, where PostgreSQL and the clients share the cores, the spinning was 10–25 % of the server's
 # CPU and bought no latency (bench/RESULTS.md, "Thread pool spinning"). Machines with cores to spare may prefer
 # .NET's default (70).
-server_gc_env() {
+server_runtime_env() {
   export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x8000000}"
   export DOTNET_GCDynamicAdaptationMode="${DOTNET_GCDynamicAdaptationMode:-0}"
   export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit="${DOTNET_ThreadPool_UnfairSemaphoreSpinLimit:-0}"

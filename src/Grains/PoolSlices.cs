@@ -11,6 +11,16 @@ public static class PoolSlices
 {
     public const int Size = 32;
 
-    /// <summary>Whether item <paramref name="index"/> starts a new slice: the caller awaits <see cref="Task.Yield"/> first.</summary>
-    public static bool Starts(int index) => index > 0 && index % Size == 0;
+    /// <summary>
+    /// Awaited before item <paramref name="index"/> of a fan-out: at the start of each slice after the first, the
+    /// rest of the fan-out goes to the back of the shared queue (<see cref="Task.Yield"/>), so what arrived meanwhile
+    /// runs first; otherwise it completes at once.
+    /// </summary>
+    public static async ValueTask BeforeAsync(int index)
+    {
+        if (index > 0 && index % Size == 0)
+        {
+            await Task.Yield();
+        }
+    }
 }

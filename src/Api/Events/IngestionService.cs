@@ -74,11 +74,7 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
         var calls = new Task<IngestResult>[groups.Count];
         for (var g = 0; g < groups.Count; g++)
         {
-            if (PoolSlices.Starts(g))
-            {
-                await Task.Yield(); // to the back of the shared queue: what arrived meanwhile runs first
-            }
-
+            await PoolSlices.BeforeAsync(g);
             calls[g] = lanes.SendAsync(groups[g].GrainKey, groups[g].Grain, groups[g].Batch);
         }
         try

@@ -213,11 +213,7 @@ public sealed class EventLogWriter : IAsyncDisposable
         // Committed: the next flush may start while this one's answers go out, in slices (PoolSlices).
         for (var i = 0; i < answers.Count; i++)
         {
-            if (PoolSlices.Starts(i))
-            {
-                await Task.Yield(); // to the back of the shared queue: what arrived meanwhile runs first
-            }
-
+            await PoolSlices.BeforeAsync(i);
             answers[i].Pending.Completion.TrySetResult(answers[i].Result);
         }
     }
