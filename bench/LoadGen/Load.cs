@@ -9,6 +9,12 @@ public readonly record struct Shot(byte[] Bytes, int Events, Action<int>? OnStat
 public sealed class LoadResult
 {
     public double Seconds { get; init; }
+
+    /// <summary>When the phase began (wall clock, UTC): a timeline's slices can be laid next to other logs.</summary>
+    public DateTime StartedUtc { get; init; }
+
+    /// <summary>This generator's own GC during the phase: pause time and gen-2 collections (a stall of its own, not the server's).</summary>
+    public (double PauseMs, int Gen2) GeneratorGc { get; init; }
     public long RequestCount { get; init; }
     public long Events { get; init; }
     public long Refused { get; init; }
@@ -63,6 +69,9 @@ public static class Load
             await connection.SendAsync(System.Text.Encoding.ASCII.GetBytes($"GET /health/ready HTTP/1.1\r\nHost: {server.Authority}\r\n\r\n"));
             return connection;
         }));
+        var startedUtc = DateTime.UtcNow;
+        var gcPause = GC.GetTotalPauseDuration();
+        var gen2 = GC.CollectionCount(2);
         var started = Stopwatch.GetTimestamp();
         var end = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         // On threads of their own, the connections' awaits all complete at once (blocking I/O).
@@ -148,10 +157,11 @@ public static class Load
 
         await Task.WhenAll(workers);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var gc = ((GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds, GC.CollectionCount(2) - gen2);
         var all = latencies.Where(l => l is not null).SelectMany(l => l).ToArray();
         var sorted = all.Select(r => r.LatencyMs).ToArray();
         Array.Sort(sorted);
-        return new LoadResult { Seconds = seconds, RequestCount = requests, Events = events, Refused = refused, Failed = failed, LatenciesMs = sorted, Requests = all };
+        return new LoadResult { StartedUtc = startedUtc, GeneratorGc = gc, Seconds = seconds, RequestCount = requests, Events = events, Refused = refused, Failed = failed, LatenciesMs = sorted, Requests = all };
     }
 
     /// <summary>Runs <paramref name="body"/> on a thread of its own; the task ends with it.</summary>

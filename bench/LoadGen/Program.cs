@@ -9,12 +9,15 @@ using Flexprice.Bench;
 //
 //   dotnet bench/LoadGen/bin/Release/net10.0/Flexprice.LoadGen.dll --url http://127.0.0.1:8080 \
 //       --admin-key sk_local_flexprice_test_key [--bare-url …] [--pg "Host=…"] [--server-pid N] [--pg-pid N] \
-//       [--runs 3] [--seconds 10] [--warmup 3] [--only bulk,single] [--results bench/RESULTS.md] [--timeline 25]
+//       [--runs 3] [--seconds 10] [--warmup 3] [--only bulk,single] [--results bench/RESULTS.md] [--timeline 25] [--no-settle]
 //       [--import-events 1000000] [--importer src/Importer/bin/Release/net10.0/Flexprice.Importer.dll]
 //
 // The import scenario runs the importer (its own process) on a file of --import-events new events,
 // right after the bulk scenario of the same run, with the bulk scenario's batch size and connections;
 // import_vs_bulk is its events/s over the bulk scenario's, per run.
+//
+// Before each scenario the machine's dirty page cache is written to disk (PageCache.Settle), so a scenario is not
+// charged for the previous one's writes; --no-settle leaves it as it is (the figures before 2026-12-07).
 //
 // --timeline MS prints, after each scenario, the 100 ms slices of it that held requests slower than
 // MS: a stall (a GC pause, a checkpoint's fsync) shows as a run of slices, and its time can be laid
@@ -63,7 +66,8 @@ public sealed record BenchOptions(
     string? Results,
     double? TimelineMs,
     string? Importer,
-    int ImportEvents)
+    int ImportEvents,
+    bool SettlePageCache)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -100,6 +104,7 @@ public sealed record BenchOptions(
             Value("--results"),
             Value("--timeline") is { } t ? double.Parse(t, CultureInfo.InvariantCulture) : null,
             Value("--importer") ?? ImportPhase.Locate(),
-            Int("--import-events", 1_000_000));
+            Int("--import-events", 1_000_000),
+            Array.IndexOf(args, "--no-settle") < 0);
     }
 }

@@ -129,6 +129,7 @@ public sealed class Suite(BenchOptions options)
 
         var phase = new ImportPhase(options, _workload, importer, _tag);
         await phase.PrepareAsync(run);
+        Settle("import");
         var wal = await WalBytesAsync();
         var sampler = new Sampler(options.ServerPid, options.PostgresPid);
         var (result, importerCores, summary) = await phase.RunAsync();
@@ -170,6 +171,7 @@ public sealed class Suite(BenchOptions options)
     /// <summary>A raw phase, with PostgreSQL's CPU and WAL per row (over warm-up and measurement alike).</summary>
     private async Task<double> MeasureRawAsync(string name, Func<Task<double>> phase)
     {
+        Settle(name);
         var wal = await WalBytesAsync();
         var sampler = new Sampler(null, options.PostgresPid);
         var started = Stopwatch.GetTimestamp();
@@ -183,6 +185,7 @@ public sealed class Suite(BenchOptions options)
 
     private async Task<Measurement> PhaseAsync(int run, string name, Uri server, int connections, double? ratePerSecond, Func<int, Shot> next, bool verify)
     {
+        Settle(name);
         await Load.RunAsync(server, connections, options.WarmUp, ratePerSecond, next);
         var wal = await WalBytesAsync();
         var allocated = server == options.Url ? await AllocatedBytesAsync() : double.NaN;
@@ -193,6 +196,21 @@ public sealed class Suite(BenchOptions options)
         var walPerEvent = (await WalBytesAsync() - wal) / Math.Max(1, result.Events);
         var allocatedPerRequest = (await AllocatedBytesAsync() - allocated) / Math.Max(1, result.RequestCount);
         return await RecordAsync(run, name, result, cpu, walPerEvent, verify, allocatedPerRequest);
+    }
+
+    /// <summary>Before a scenario's warm-up: the dirty page cache to disk, unless --no-settle (see PageCache).</summary>
+    private void Settle(string scenario)
+    {
+        if (!options.SettlePageCache)
+        {
+            return;
+        }
+
+        var (dirtyKb, took) = PageCache.Settle();
+        if (options.TimelineMs is not null)
+        {
+            Console.WriteLine($"  before {scenario}: {dirtyKb / 1024.0:F0} MB dirty written back in {took.TotalMilliseconds:F0} ms");
+        }
     }
 
     /// <summary>What the server has allocated so far (the runtime's dotnet.gc.heap.total_allocated, read from its /metrics); NaN when not exported.</summary>
@@ -221,9 +239,10 @@ public sealed class Suite(BenchOptions options)
     {
         if (options.TimelineMs is { } threshold)
         {
+            Console.WriteLine($"  timeline {name}: generator GC {result.GeneratorGc.PauseMs:F0} ms paused, {result.GeneratorGc.Gen2} gen-2");
             foreach (var (from, slow, worst) in result.SlowSlices(threshold))
             {
-                Console.WriteLine($"  timeline {name}: +{from:F1} s  slower than {threshold:F0} ms: {slow}, worst {worst:F0} ms");
+                Console.WriteLine($"  timeline {name}: +{from:F1} s ({result.StartedUtc.AddSeconds(from):HH:mm:ss.f} UTC)  slower than {threshold:F0} ms: {slow}, worst {worst:F0} ms");
             }
         }
 
@@ -256,6 +275,7 @@ public sealed class Suite(BenchOptions options)
         }
 
         var bulk = BulkShots();
+        Settle("query");
         await Task.WhenAll(
             Load.RunAsync(options.Url, options.BulkConnections, options.WarmUp, bulkRate, bulk),
             Load.RunAsync(options.Url, options.QueryConnections, options.WarmUp, options.QueryRate, Query, ownThreads: true));

@@ -48,6 +48,13 @@ PG_WRITE_SETTINGS=(
   # The WAL writer flushes every 1 MB or 10 ms, so a commit rarely waits for a large write.
   "wal_writer_flush_after=1MB"
   "wal_buffers=64MB"
+  # A new WAL file is made by writing its last byte, not 16 MB of zeros. Until a checkpoint recycles old
+  # WAL files (15 min on a new cluster) every 16 MB of WAL needs a new file, made by the backend whose
+  # commit crossed into it while every other commit waits: measured on the bench machine, each new file
+  # made one commit take ~46 ms, every 1.5 s at 11k single events/s (bench/RESULTS.md, "The half-rate
+  # stalls"). Durability is the same (fdatasync persists the blocks a write allocates); the difference is
+  # when a full disk shows: at a WAL write instead of at a WAL file's creation (PostgreSQL stops either way).
+  "wal_init_zero=off"
   # Autovacuum visits an append-only partition often and briefly (the partitions' own
   # autovacuum_vacuum_insert_threshold: every 100,000 rows), at a paced rate (cost limit 2000 with a
   # 2 ms sleep: ~80 MB/s read at most), instead of dirtying a whole day's table right before a checkpoint.

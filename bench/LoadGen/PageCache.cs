@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Flexprice.Bench;
+
+/// <summary>
+/// Writes the machine's dirty page cache to disk before a scenario (sync(2)), so that a scenario is not charged for
+/// the writes of the one before it. Linux writes a dirty page back ~30 s after it was dirtied (vm.dirty_expire_centisecs);
+/// PostgreSQL's table pages from a bulk scenario (hundreds of MB) went out in one burst two scenarios later, and while the
+/// disk took it every commit's fsync waited 20–50 ms (bench/RESULTS.md, "The half-rate stalls"). A scenario's own writes
+/// still go out during it, as they would on any server.
+/// </summary>
+public static class PageCache
+{
+    /// <summary>Flushes dirty pages; returns the dirty kB before and the time it took. A no-op off Linux.</summary>
+    public static (long DirtyKb, TimeSpan Took) Settle()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return (0, TimeSpan.Zero);
+        }
+
+        var dirty = DirtyKb();
+        var started = Stopwatch.GetTimestamp();
+        Sync();
+        return (dirty, Stopwatch.GetElapsedTime(started));
+    }
+
+    private static long DirtyKb()
+    {
+        foreach (var line in File.ReadLines("/proc/meminfo"))
+        {
+            if (line.StartsWith("Dirty:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    // sync(2) takes no arguments and returns nothing: nothing to marshal, so a plain DllImport.
+    [DllImport("libc", EntryPoint = "sync")]
+#pragma warning disable SYSLIB1054 // LibraryImport would need unsafe code enabled for the whole project
+    private static extern void Sync();
+#pragma warning restore SYSLIB1054
+}
