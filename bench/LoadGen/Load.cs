@@ -15,6 +15,7 @@ public sealed class LoadResult
 
     /// <summary>This generator's own GC during the phase: pause time and gen-2 collections (a stall of its own, not the server's).</summary>
     public (double PauseMs, int Gen2) GeneratorGc { get; init; }
+
     public long RequestCount { get; init; }
     public long Events { get; init; }
     public long Refused { get; init; }

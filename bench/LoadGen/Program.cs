@@ -17,7 +17,7 @@ using Flexprice.Bench;
 // import_vs_bulk is its events/s over the bulk scenario's, per run.
 //
 // Before each scenario the machine's dirty page cache is written to disk (PageCache.Settle), so a scenario is not
-// charged for the previous one's writes; --no-settle leaves it as it is (the figures before 2026-12-07).
+// charged for the previous one's writes; --no-settle leaves it as it is (as every run before 2026-12-07 07:56 UTC, commit 8a5bfcf, did).
 //
 // --timeline MS prints, after each scenario, the 100 ms slices of it that held requests slower than
 // MS: a stall (a GC pause, a checkpoint's fsync) shows as a run of slices, and its time can be laid

@@ -242,7 +242,7 @@ public sealed class Suite(BenchOptions options)
             Console.WriteLine($"  timeline {name}: generator GC {result.GeneratorGc.PauseMs:F0} ms paused, {result.GeneratorGc.Gen2} gen-2");
             foreach (var (from, slow, worst) in result.SlowSlices(threshold))
             {
-                Console.WriteLine($"  timeline {name}: +{from:F1} s ({result.StartedUtc.AddSeconds(from):HH:mm:ss.f} UTC)  slower than {threshold:F0} ms: {slow}, worst {worst:F0} ms");
+                Console.WriteLine($"  timeline {name}: +{from:F1} s ({result.StartedUtc.AddSeconds(from).ToString("HH:mm:ss.f", Invariant)} UTC)  slower than {threshold:F0} ms: {slow}, worst {worst:F0} ms");
             }
         }
 
@@ -421,7 +421,7 @@ public sealed class Suite(BenchOptions options)
     private string Report()
     {
         var md = new StringBuilder();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: `scripts/bench` ({options.Runs} runs; {options.Seconds.TotalSeconds:F0} s per scenario after {options.WarmUp.TotalSeconds:F0} s warm-up; {options.Customers} customers, {options.Features} features; bulk: {options.BulkConnections} connections × {options.BulkSize} events; single: {options.SingleConnections} connections).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: `scripts/bench` ({options.Runs} runs; {options.Seconds.TotalSeconds:F0} s per scenario after {options.WarmUp.TotalSeconds:F0} s warm-up; {options.Customers} customers, {options.Features} features; bulk: {options.BulkConnections} connections × {options.BulkSize} events; single: {options.SingleConnections} connections; {(options.SettlePageCache ? "page cache written back before each scenario" : "--no-settle")}).");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine.Describe()}");
         md.AppendLine();
@@ -522,7 +522,7 @@ public static class Machine
             settings.Add($"version {version.ExecuteScalar()}");
         }
 
-        foreach (var name in new[] { "fsync", "synchronous_commit", "full_page_writes", "wal_level", "shared_buffers", "max_wal_size", "checkpoint_timeout", "commit_delay", "wal_compression" })
+        foreach (var name in new[] { "fsync", "synchronous_commit", "full_page_writes", "wal_level", "shared_buffers", "max_wal_size", "checkpoint_timeout", "commit_delay", "wal_compression", "wal_init_zero" })
         {
             using var command = new NpgsqlCommand($"SHOW {name}", connection);
             settings.Add($"{name}={command.ExecuteScalar()}");

@@ -45,15 +45,19 @@ PG_WRITE_SETTINGS=(
   "bgwriter_lru_maxpages=400"
   # Full-page images (the first change of every page after a checkpoint) compressed: fewer WAL bytes.
   # (wal_compression itself: below.)
-  # The WAL writer flushes every 1 MB or 10 ms, so a commit rarely waits for a large write.
+  # The WAL writer also flushes every 1 MB it wrote (besides every wal_writer_delay, 200 ms), so a commit
+  # rarely waits for a large write.
   "wal_writer_flush_after=1MB"
   "wal_buffers=64MB"
-  # A new WAL file is made by writing its last byte, not 16 MB of zeros. Until a checkpoint recycles old
-  # WAL files (15 min on a new cluster) every 16 MB of WAL needs a new file, made by the backend whose
-  # commit crossed into it while every other commit waits: measured on the bench machine, each new file
-  # made one commit take ~46 ms, every 1.5 s at 11k single events/s (bench/RESULTS.md, "The half-rate
-  # stalls"). Durability is the same (fdatasync persists the blocks a write allocates); the difference is
-  # when a full disk shows: at a WAL write instead of at a WAL file's creation (PostgreSQL stops either way).
+  # A new WAL file is made by writing its last byte, not 16 MB of zeros. Until the first checkpoint leaves
+  # old WAL files to recycle (and again whenever those run out) every 16 MB of WAL needs a new file, made
+  # by the process that first writes into it, holding the WAL write lock: every commit waits meanwhile.
+  # Measured on the bench machine: up to ~50 ms per new file (46–48 ms each in one series, every 1.5 s at
+  # 11k single events/s; under 15 ms for most in others), bench/RESULTS.md, "The half-rate stalls, found".
+  # The trade: WAL writes then allocate the file's blocks, so an fdatasync may also commit file-system
+  # metadata (no cost seen: single events/s and commit times were no worse with it off). Durability is the
+  # same (fdatasync persists the blocks a write allocates); a full disk shows at a WAL write instead of at
+  # a WAL file's creation, and PostgreSQL stops either way.
   "wal_init_zero=off"
   # Autovacuum visits an append-only partition often and briefly (the partitions' own
   # autovacuum_vacuum_insert_threshold: every 100,000 rows), at a paced rate (cost limit 2000 with a
