@@ -235,9 +235,10 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
         }
 
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        // BEGIN goes out with the statement (no round trip of its own).
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(anyNamed ? AppendNamedSql : AppendUnnamedSql, connection, transaction);
+        // One statement, so no BEGIN and COMMIT: PostgreSQL runs it as a transaction of its own and commits it
+        // (WAL flushed) before it reports ready for the next query, which the reader waits for when it is disposed
+        // below. The results are used only after that; a failed commit throws there, having stored nothing.
+        await using var command = new NpgsqlCommand(anyNamed ? AppendNamedSql : AppendUnnamedSql, connection);
         command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
         command.Parameters.Add(new NpgsqlParameter<string[]>("g_tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = tenants });
         command.Parameters.Add(new NpgsqlParameter<string[]>("g_customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = customers });
@@ -309,8 +310,6 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
                 }
             }
         }
-
-        await transaction.CommitAsync(cancellationToken);
 
         // A group that stored none of its ids under another fingerprint (no conflict) inserted every id
         // not stored before, or (its head had moved: another writer logged after its position) none.
