@@ -123,8 +123,9 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
 
     /// <summary>
     /// Appends the events of several customers (at most one request per customer) in one statement
-    /// and one transaction, and answers per request. Committed when this returns; throws (having
-    /// committed nothing) when the database fails. A request with an event older than retention
+    /// (its own transaction), and answers per request. Committed when this returns. Throws when the database
+    /// refuses the statement or its commit (then nothing of it is stored), or when the connection is lost (then
+    /// whether it committed is unknown: the caller treats its memory as in doubt). A request with an event older than retention
     /// keeps (<see cref="EventLogRetentionOptions.AcceptedFrom"/>) is refused whole.
     /// </summary>
     public async Task<AppendResult[]> AppendBatchAsync(IReadOnlyList<AppendRequest> requests, DateTime now, CancellationToken cancellationToken)

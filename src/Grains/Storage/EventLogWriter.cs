@@ -237,7 +237,8 @@ public sealed class EventLogWriter : IAsyncDisposable
         }
         catch (Exception ex) when (!StorageFaults.IsTransient(ex) && batch.Count > 1)
         {
-            // The whole statement was rolled back: nothing of it is stored, so each half may go again.
+            // PostgreSQL refused the statement: nothing of it is stored, so each half may go again. (Were it ever
+            // committed after all, each group's head has moved, and its half comes back collided: no row twice.)
             FlushSplits.Add(1);
             _logger.LogWarning(ex, "Event log flush of {Appends} appends failed for a reason other than a transient fault; writing it in halves", batch.Count);
             var half = batch.Count / 2;

@@ -16,6 +16,8 @@ public sealed class FlexpriceDatabase(NpgsqlDataSource dataSource, NpgsqlDataSou
     /// <summary>The pool of the API's log queries (usage from the log, the event listing and lookup).</summary>
     public NpgsqlDataSource Reads { get; } = reads;
 
+    private const string ReadCommitted = @"-c default_transaction_isolation=read\ committed";
+
     public static FlexpriceDatabase Create(string connectionString) => Create(connectionString, new StorageReadOptions());
 
     public static FlexpriceDatabase Create(string connectionString, StorageReadOptions readOptions)
@@ -27,7 +29,12 @@ public sealed class FlexpriceDatabase(NpgsqlDataSource dataSource, NpgsqlDataSou
         };
         var timeout = ((long)readOptions.StatementTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         reads.Options = string.IsNullOrEmpty(reads.Options) ? $"-c statement_timeout={timeout}" : $"{reads.Options} -c statement_timeout={timeout}";
-        return new(NpgsqlDataSource.Create(connectionString), NpgsqlDataSource.Create(reads.ConnectionString));
+        // Every statement here is written for READ COMMITTED (a flush that finds a head moved reports that customer
+        // collided; under REPEATABLE READ it would fail the whole flush), so a database or role whose default is
+        // stricter does not change them. The flush runs without BEGIN, so nothing else pins it.
+        var writes = new NpgsqlConnectionStringBuilder(connectionString);
+        writes.Options = string.IsNullOrEmpty(writes.Options) ? ReadCommitted : $"{writes.Options} {ReadCommitted}";
+        return new(NpgsqlDataSource.Create(writes.ConnectionString), NpgsqlDataSource.Create(reads.ConnectionString));
     }
 
     public async Task<bool> PingAsync(CancellationToken cancellationToken)

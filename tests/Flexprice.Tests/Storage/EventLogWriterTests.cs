@@ -103,6 +103,61 @@ public sealed class EventLogWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_commit_that_fails_after_the_rows_came_back_throws_and_stores_nothing()
+    {
+        // The flush is one statement without BEGIN and COMMIT: PostgreSQL commits it after it has sent its rows. A
+        // constraint checked only at commit (deferred, as a failed disk flush would be) must still fail the append,
+        // with nothing of any customer stored, and not be answered as committed from the rows already read.
+        var marker = "fail-at-commit-" + Guid.NewGuid().ToString("N");
+        var trigger = "test_fail_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var connection = await OpenAsync())
+        {
+            await using var create = new NpgsqlCommand(
+                $"""
+                CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.event_id = '{marker}' THEN RAISE EXCEPTION 'refused at commit'; END IF;
+                    RETURN NULL;
+                END $$;
+                CREATE CONSTRAINT TRIGGER {trigger} AFTER INSERT ON event_ids DEFERRABLE INITIALLY DEFERRED
+                    FOR EACH ROW EXECUTE FUNCTION {trigger}();
+                """,
+                connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            var failed = await Assert.ThrowsAsync<PostgresException>(() => _log.AppendBatchAsync(
+                [Request("c-ok", 0, [Event("a", "{}"), Event("b", "{}")]), Request("c-marked", 0, [Event(marker, "{}")])], T0, default));
+            Assert.Contains("refused at commit", failed.MessageText, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await using var connection = await OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP TRIGGER {trigger} ON event_ids; DROP FUNCTION {trigger}();", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(0, await StoredAsync());
+        // The heads did not move either: the same append, from the same position, goes in.
+        var again = await _log.AppendBatchAsync([Request("c-ok", 0, [Event("a", "{}"), Event("b", "{}")])], T0, default);
+        Assert.False(again[0].Collided);
+        Assert.Equal(["a", "b"], await IdsAsync("c-ok"));
+    }
+
+    [Fact]
+    public async Task Writes_run_read_committed_whatever_the_server_default()
+    {
+        // A server (or role, or connection string) that defaults to a stricter isolation would turn a moved head,
+        // which the flush reports as that customer's collision, into a serialization failure of the whole flush.
+        var strict = new NpgsqlConnectionStringBuilder(await TestDatabase.ReadyAsync()) { Options = "-c default_transaction_isolation=serializable" };
+        await using var database = FlexpriceDatabase.Create(strict.ConnectionString);
+        await using var command = database.DataSource.CreateCommand("SHOW transaction_isolation");
+        Assert.Equal("read committed", await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Server_made_ids_go_straight_in_and_a_writer_that_is_behind_still_stores_nothing()
     {
         // Position 1 of u-behind is taken: its writer thinks the log is empty.
