@@ -28,14 +28,18 @@ public sealed class FlexpriceDatabase(NpgsqlDataSource dataSource, NpgsqlDataSou
             ApplicationName = "flexprice-reads",
         };
         var timeout = ((long)readOptions.StatementTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        reads.Options = string.IsNullOrEmpty(reads.Options) ? $"-c statement_timeout={timeout}" : $"{reads.Options} -c statement_timeout={timeout}";
+        AddOption(reads, $"-c statement_timeout={timeout}");
         // Every statement here is written for READ COMMITTED (a flush that finds a head moved reports that customer
         // collided; under REPEATABLE READ it would fail the whole flush), so a database or role whose default is
         // stricter does not change them. The flush runs without BEGIN, so nothing else pins it.
         var writes = new NpgsqlConnectionStringBuilder(connectionString);
-        writes.Options = string.IsNullOrEmpty(writes.Options) ? ReadCommitted : $"{writes.Options} {ReadCommitted}";
+        AddOption(writes, ReadCommitted);
         return new(NpgsqlDataSource.Create(writes.ConnectionString), NpgsqlDataSource.Create(reads.ConnectionString));
     }
+
+    /// <summary>Adds a server setting to the connection's startup options, after any the connection string has (later ones win).</summary>
+    private static void AddOption(NpgsqlConnectionStringBuilder builder, string option) =>
+        builder.Options = string.IsNullOrEmpty(builder.Options) ? option : $"{builder.Options} {option}";
 
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
     {
