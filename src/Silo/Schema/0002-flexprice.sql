@@ -201,15 +201,19 @@ $before$;
 -- index (1-based) in the arrays. Planned with sequential scans and hash joins off, so that a plan
 -- cached while event_ids was small or had no statistics yet (a new database) still probes the
 -- primary key once per id when the table is large: a plan that scanned the table would cost a scan
--- per flush. Used by the append statement and by the grains' id lookups.
+-- per flush. Used by the append statement and by the grains' id lookups. PL/pgSQL, so that a session
+-- plans it once (a SQL function's body is parsed and planned again at every call).
 CREATE OR REPLACE FUNCTION event_ids_find(tenants text[], customers text[], ids text[])
 RETURNS TABLE (ord bigint, fingerprint bytea, customer_seq bigint)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off
 AS $$
+BEGIN
+    RETURN QUERY
     SELECT u.ord, k.fingerprint, k.customer_seq
     FROM unnest(tenants, customers, ids) WITH ORDINALITY AS u(tenant_id, external_customer_id, event_id, ord)
-    JOIN event_ids k ON k.tenant_id = u.tenant_id AND k.event_id = u.event_id AND k.external_customer_id = u.external_customer_id
+    JOIN event_ids k ON k.tenant_id = u.tenant_id AND k.event_id = u.event_id AND k.external_customer_id = u.external_customer_id;
+END
 $$;
 
 -- Archives (scripts/archive, Retention__ArchiveDirectory): a partition's events, each with its
@@ -269,35 +273,42 @@ END
 $fn$;
 
 -- The append's compare-and-set of heads: moves each customer's head from after_seq to last_seq, or
--- makes it where the customer has none; returns the customers whose head moved or was made. A head
--- another writer moved meanwhile, or is moving or making in a transaction not yet committed, stays
--- (the statement waits for that commit, then finds the head taken). Heads are taken in key order, so
--- two flushes that share customers (two activations) do not deadlock over moves (PostgreSQL would end
--- one of them, a transient fault, if they ever did over new heads). Made first, where missing (ON CONFLICT DO
--- NOTHING neither locks nor logs an existing head), then moved by a plain UPDATE: a third less WAL
--- than INSERT … ON CONFLICT DO UPDATE, which logs a lock of the row before its update. Planned with
--- sequential scans and hash joins off, like event_ids_find, so that it probes the primary key
--- whatever size the table had when the plan was made.
+-- makes it for a customer's first rows (after_seq 0); returns the customers whose head moved or was
+-- made. A head another writer moved meanwhile, or is moving or making in a transaction not yet
+-- committed, stays (the statement waits for that commit, then finds the head taken). Heads are taken
+-- in key order, so two flushes that share customers (two activations) do not deadlock over moves
+-- (PostgreSQL would end one of them, a transient fault, if they ever did over new heads). Made first,
+-- where after_seq is 0 (ON CONFLICT DO NOTHING neither locks nor logs an existing head), then moved by
+-- a plain UPDATE where it is not: a third less WAL than INSERT … ON CONFLICT DO UPDATE, which logs a
+-- lock of the row before its update, and one probe of the key per customer, not two (a writer past
+-- position 0 has a head to move: every append that logs rows makes or moves its customer's head, and
+-- no head is ever deleted). PL/pgSQL, so that each session plans the statement once and keeps the
+-- plan (PostgreSQL 15 parses and plans a SQL function's body again at every call: that was a third of
+-- PostgreSQL's time per single-event flush), with sequential scans and hash joins off, like
+-- event_ids_find, so that the plan probes the primary key whatever size the table had when it was made.
 CREATE OR REPLACE FUNCTION event_log_heads_advance(tenants text[], customers text[], afters bigint[], lasts bigint[])
 RETURNS TABLE (moved_tenant_id text, moved_customer_id text)
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off
 AS $$
+BEGIN
+    RETURN QUERY
     WITH g AS (
         SELECT * FROM unnest(tenants, customers, afters, lasts) AS g(tenant_id, external_customer_id, after_seq, last_seq)
         ORDER BY tenant_id, external_customer_id
     ), made AS (
-        INSERT INTO event_log_heads (tenant_id, external_customer_id, last_seq)
-        SELECT g.tenant_id, g.external_customer_id, g.last_seq FROM g
+        INSERT INTO event_log_heads AS h (tenant_id, external_customer_id, last_seq)
+        SELECT g.tenant_id, g.external_customer_id, g.last_seq FROM g WHERE g.after_seq = 0
         ON CONFLICT DO NOTHING
-        RETURNING event_log_heads.tenant_id, event_log_heads.external_customer_id
+        RETURNING h.tenant_id, h.external_customer_id
     ), moved AS (
         UPDATE event_log_heads h SET last_seq = g.last_seq
         FROM g
-        WHERE h.tenant_id = g.tenant_id AND h.external_customer_id = g.external_customer_id AND h.last_seq = g.after_seq
+        WHERE g.after_seq > 0 AND h.tenant_id = g.tenant_id AND h.external_customer_id = g.external_customer_id AND h.last_seq = g.after_seq
         RETURNING h.tenant_id, h.external_customer_id
     )
-    SELECT * FROM made UNION ALL SELECT * FROM moved
+    SELECT * FROM made UNION ALL SELECT * FROM moved;
+END
 $$;
 
 -- The conversion of an unpartitioned log (see above): partitions for its days, its rows, their ids and

@@ -160,14 +160,18 @@ public sealed class EventLogWriterTests : IAsyncLifetime
     [Fact]
     public async Task Server_made_ids_go_straight_in_and_a_writer_that_is_behind_still_stores_nothing()
     {
-        // Position 1 of u-behind is taken: its writer thinks the log is empty.
+        // Position 1 of u-behind is taken: its writer thinks the log is empty. u-next holds positions 1 to 4.
         await _log.AppendAsync(_tenant, "u-behind", "id", [Event("other", "{}")], 0, T0, default);
+        await _log.AppendAsync(_tenant, "u-next", "id", [.. Enumerable.Range(1, 4).Select(k => Event($"n{k}", "{}"))], 0, T0, default);
 
         var results = await _log.AppendBatchAsync(
             [
                 Request("u-clean", 0, [Event("a", "{}", named: false), Event("b", "{}", named: false)]),
                 Request("u-behind", 0, [Event("mine1", "{}", named: false), Event("mine2", "{}", named: false)]),
                 Request("u-next", 4, [Event("n5", "{}", named: false)]),
+                // A writer past position 0 for a customer without a head (which no append leaves: heads are made with
+                // the first rows and never deleted) writes nothing: no position is taken without the head's check.
+                Request("u-headless", 2, [Event("h3", "{}", named: false)]),
             ],
             T0,
             default);
@@ -179,10 +183,13 @@ public sealed class EventLogWriterTests : IAsyncLifetime
         Assert.Empty(results[1].Inserted);
         Assert.Empty(results[1].Existing);
         Assert.Equal(new Dictionary<string, long> { ["n5"] = 5 }, results[2].Inserted);
+        Assert.True(results[3].Collided);
+        Assert.Empty(results[3].Inserted);
 
         Assert.Equal(["a", "b"], await IdsAsync("u-clean"));
         Assert.Equal(["other"], await IdsAsync("u-behind"));
-        Assert.Equal(["n5"], await IdsAsync("u-next"));
+        Assert.Equal(["n1", "n2", "n3", "n4", "n5"], await IdsAsync("u-next"));
+        Assert.Empty(await IdsAsync("u-headless"));
     }
 
     [Theory]
