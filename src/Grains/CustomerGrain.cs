@@ -120,7 +120,7 @@ public sealed class CustomerGrain(
                 // decide again after it.
                 if (++collisions == MaxAppendAttempts)
                 {
-                    throw new InvalidOperationException($"Customer {_tenantId}/{_externalId}: the event log kept moving past position {_projection.State.LastSeq}; giving up after {collisions} attempts");
+                    throw new InvalidOperationException($"Customer {_tenantId}/{_externalId}: the event log kept moving past position {_projection.State.LastSeq}; giving up after {collisions} attempts (with no other activation writing, its head in event_log_heads may be missing: see event_log_heads_advance in the schema)");
                 }
 
                 logger.LogWarning("Customer {Tenant}/{Customer}: another writer logged after position {Seq}; catching up", _tenantId, _externalId, _projection.State.LastSeq);

@@ -31,7 +31,7 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
     // - Positions: a group's rows take the positions right after its writer's (after_seq), with no
     //   gaps, and only if the customer's head is still at after_seq: the head moves from after_seq to
     //   the group's last position in the same statement (event_log_heads_advance, the compare-and-
-    //   set). A writer that is behind (another activation wrote since) finds the head moved and
+    //   set; at position 0 the head is made). A writer that is behind (another activation wrote since) finds the head moved and
     //   stores nothing; a writer racing on the same head waits for the other's commit and then finds
     //   it moved. Such a group is reported as collided and the grain catches up and retries. A group
     //   is all of its new rows or none, and no row is ever taken back. Heads are taken in key order,
@@ -140,6 +140,13 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
             if (!keys.Add((request.TenantId, request.ExternalCustomerId)))
             {
                 throw new ArgumentException($"Two requests for customer {request.TenantId}/{request.ExternalCustomerId} in one batch", nameof(requests));
+            }
+
+            if (request.Events.Count == 0)
+            {
+                // Nothing to log: no statement, and above all no head at position 0 (made, it would never move).
+                results[g] = new AppendResult([], [], 0);
+                continue;
             }
 
             if (acceptedFrom is { } from && request.Events.Any(e => e.Timestamp < from))

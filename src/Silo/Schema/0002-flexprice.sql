@@ -201,12 +201,13 @@ $before$;
 -- index (1-based) in the arrays. Planned with sequential scans and hash joins off, so that a plan
 -- cached while event_ids was small or had no statistics yet (a new database) still probes the
 -- primary key once per id when the table is large: a plan that scanned the table would cost a scan
--- per flush. Used by the append statement and by the grains' id lookups. PL/pgSQL, so that a session
--- plans it once (a SQL function's body is parsed and planned again at every call).
+-- per flush. Used by the append statement and by the grains' id lookups. PL/pgSQL with a generic plan, so that a
+-- session plans it once (a SQL function's body is parsed and planned again at every call).
 CREATE OR REPLACE FUNCTION event_ids_find(tenants text[], customers text[], ids text[])
 RETURNS TABLE (ord bigint, fingerprint bytea, customer_seq bigint)
 LANGUAGE plpgsql STABLE
 SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     RETURN QUERY
@@ -282,14 +283,19 @@ $fn$;
 -- a plain UPDATE where it is not: a third less WAL than INSERT … ON CONFLICT DO UPDATE, which logs a
 -- lock of the row before its update, and one probe of the key per customer, not two (a writer past
 -- position 0 has a head to move: every append that logs rows makes or moves its customer's head, and
--- no head is ever deleted). PL/pgSQL, so that each session plans the statement once and keeps the
--- plan (PostgreSQL 15 parses and plans a SQL function's body again at every call: that was a third of
+-- no head is ever deleted; a database restored without event_log_heads would leave its customers'
+-- appends colliding until the heads are made again from the log: INSERT INTO event_log_heads
+-- SELECT tenant_id, external_customer_id, max(customer_seq) FROM events GROUP BY 1, 2 ON CONFLICT
+-- (tenant_id, external_customer_id) DO UPDATE SET last_seq = greatest(event_log_heads.last_seq,
+-- EXCLUDED.last_seq)). PL/pgSQL with a generic plan, so that each session plans the statement once and keeps
+-- the plan (PostgreSQL 15 parses and plans a SQL function's body again at every call: that was a third of
 -- PostgreSQL's time per single-event flush), with sequential scans and hash joins off, like
 -- event_ids_find, so that the plan probes the primary key whatever size the table had when it was made.
 CREATE OR REPLACE FUNCTION event_log_heads_advance(tenants text[], customers text[], afters bigint[], lasts bigint[])
 RETURNS TABLE (moved_tenant_id text, moved_customer_id text)
 LANGUAGE plpgsql VOLATILE
 SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
     RETURN QUERY

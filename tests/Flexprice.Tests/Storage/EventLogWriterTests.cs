@@ -192,6 +192,20 @@ public sealed class EventLogWriterTests : IAsyncLifetime
         Assert.Empty(await IdsAsync("u-headless"));
     }
 
+    [Fact]
+    public async Task An_append_of_no_events_stores_nothing_and_leaves_the_customer_free_to_append()
+    {
+        // A head made at position 0 would never move (only writers past 0 move heads): the customer could never append.
+        var results = await _log.AppendBatchAsync([Request("u-empty", 0, []), Request("u-other", 0, [Event("o1", "{}", named: false)])], T0, default);
+
+        Assert.False(results[0].Collided);
+        Assert.Empty(results[0].Inserted);
+        Assert.Equal(0, await TestDatabase.ScalarAsync<long>(
+            "SELECT count(*) FROM event_log_heads WHERE tenant_id = @t AND external_customer_id = 'u-empty'", ("t", _tenant)));
+        var first = await _log.AppendAsync(_tenant, "u-empty", "id", [Event("e1", "{}", named: false)], 0, T0, default);
+        Assert.Equal(new Dictionary<string, long> { ["e1"] = 1 }, first.Inserted);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
