@@ -31,12 +31,12 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
     // - Positions: a group's rows take the positions right after its writer's (after_seq), with no
     //   gaps, and only if the customer's head is still at after_seq: the head moves from after_seq to
     //   the group's last position in the same statement (event_log_heads_advance, the compare-and-
-    //   set; at position 0 the head is made). A writer that is behind (another activation wrote since) finds the head moved and
-    //   stores nothing; a writer racing on the same head waits for the other's commit and then finds
-    //   it moved. Such a group is reported as collided and the grain catches up and retries. A group
-    //   is all of its new rows or none, and no row is ever taken back. Heads are taken in key order,
-    //   so two flushes that share customers (two activations, while membership settles) do not
-    //   deadlock over them.
+    //   set; at position 0 the head is made). A writer that is behind (another activation wrote
+    //   since) finds the head moved and stores nothing; a writer racing on the same head waits for the
+    //   other's commit and then finds it moved. Such a group is reported as collided and the grain
+    //   catches up and retries. A group is all of its new rows or none, and no row is ever taken back.
+    //   Heads are taken in key order, so two flushes that share customers (two activations, while
+    //   membership settles) do not deadlock over them.
     // - Every read of a table probes a primary key (event_log_heads_advance and event_ids_find are
     //   planned with sequential scans and hash joins off): a prepared plan made while the tables
     //   were empty stays right when they are large, so a new database appends at full speed from

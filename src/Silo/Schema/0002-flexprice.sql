@@ -201,8 +201,9 @@ $before$;
 -- index (1-based) in the arrays. Planned with sequential scans and hash joins off, so that a plan
 -- cached while event_ids was small or had no statistics yet (a new database) still probes the
 -- primary key once per id when the table is large: a plan that scanned the table would cost a scan
--- per flush. Used by the append statement and by the grains' id lookups. PL/pgSQL with a generic plan, so that a
--- session plans it once (a SQL function's body is parsed and planned again at every call).
+-- per flush. Used by the append statement and by the grains' id lookups. PL/pgSQL with a generic
+-- plan, so that a session plans it once (a SQL function's body is parsed and planned again at every
+-- call).
 CREATE OR REPLACE FUNCTION event_ids_find(tenants text[], customers text[], ids text[])
 RETURNS TABLE (ord bigint, fingerprint bytea, customer_seq bigint)
 LANGUAGE plpgsql STABLE
@@ -287,10 +288,11 @@ $fn$;
 -- appends colliding until the heads are made again from the log: INSERT INTO event_log_heads
 -- SELECT tenant_id, external_customer_id, max(customer_seq) FROM events GROUP BY 1, 2 ON CONFLICT
 -- (tenant_id, external_customer_id) DO UPDATE SET last_seq = greatest(event_log_heads.last_seq,
--- EXCLUDED.last_seq)). PL/pgSQL with a generic plan, so that each session plans the statement once and keeps
--- the plan (PostgreSQL 15 parses and plans a SQL function's body again at every call: that was a third of
--- PostgreSQL's time per single-event flush), with sequential scans and hash joins off, like
--- event_ids_find, so that the plan probes the primary key whatever size the table had when it was made.
+-- EXCLUDED.last_seq)). PL/pgSQL with a generic plan, so that each session plans the statement once
+-- and keeps the plan (PostgreSQL 15 parses and plans a SQL function's body again at every call: that
+-- was a third of PostgreSQL's time per single-event flush), with sequential scans and hash joins off,
+-- like event_ids_find, so that the plan probes the primary key whatever size the table had when it
+-- was made.
 CREATE OR REPLACE FUNCTION event_log_heads_advance(tenants text[], customers text[], afters bigint[], lasts bigint[])
 RETURNS TABLE (moved_tenant_id text, moved_customer_id text)
 LANGUAGE plpgsql VOLATILE
