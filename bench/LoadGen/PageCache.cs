@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Flexprice.Bench;
@@ -22,24 +21,10 @@ public static class PageCache
             return (0, TimeSpan.Zero);
         }
 
-        var dirty = DirtyKb();
+        var dirty = Machine.MemInfoKb("Dirty") ?? 0;
         var started = Stopwatch.GetTimestamp();
         Sync();
         return (dirty, Stopwatch.GetElapsedTime(started));
-    }
-
-    private static long DirtyKb()
-    {
-        foreach (var line in File.ReadLines("/proc/meminfo"))
-        {
-            if (line.StartsWith("Dirty:", StringComparison.Ordinal))
-            {
-                // "Dirty:             25012 kB"
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-            }
-        }
-
-        return 0;
     }
 
     // sync(2) takes no arguments and returns nothing: nothing to marshal, so a plain DllImport.

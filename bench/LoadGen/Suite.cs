@@ -506,8 +506,28 @@ public static class Machine
     public static string Describe()
     {
         var model = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() : null;
-        var memory = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo").First().Split(':', 2)[1].Trim() : "?";
+        var memory = MemInfoKb("MemTotal") is { } total ? $"{total} kB" : "?";
         return $"{Environment.ProcessorCount} cores ({model ?? "unknown CPU"}), {memory} memory, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    }
+
+    /// <summary>A field of /proc/meminfo ("Dirty", "MemTotal") in kB; null off Linux or when absent.</summary>
+    public static long? MemInfoKb(string field)
+    {
+        if (!File.Exists("/proc/meminfo"))
+        {
+            return null;
+        }
+
+        foreach (var line in File.ReadLines("/proc/meminfo"))
+        {
+            // "Dirty:             25012 kB"
+            if (line.StartsWith(field, StringComparison.Ordinal) && line.Length > field.Length && line[field.Length] == ':')
+            {
+                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
     }
 
     public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
