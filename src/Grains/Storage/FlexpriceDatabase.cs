@@ -34,6 +34,14 @@ public sealed class FlexpriceDatabase(NpgsqlDataSource dataSource, NpgsqlDataSou
         // stricter does not change them. The flush runs without BEGIN, so nothing else pins it.
         var writes = new NpgsqlConnectionStringBuilder(connectionString);
         AddOption(writes, ReadCommitted);
+        // No statement sent through these pools leaves session state behind (no SET, temporary table, LISTEN or
+        // session-level advisory lock; an open transaction is rolled back when a connection goes back either way),
+        // so the reset Npgsql otherwise runs before a pooled connection's next statement is PostgreSQL work for
+        // nothing: DISCARD ALL, or, on a connection holding prepared statements (every flush's), seven statements
+        // (RESET ALL, CLOSE ALL, UNLISTEN *, …). Measured: bench/RESULTS.md, "Connection resets". Code that ever
+        // needs session state must take a connection of its own (as DatabaseSchema does for its advisory lock).
+        writes.NoResetOnClose = true;
+        reads.NoResetOnClose = true;
         return new(NpgsqlDataSource.Create(writes.ConnectionString), NpgsqlDataSource.Create(reads.ConnectionString));
     }
 
