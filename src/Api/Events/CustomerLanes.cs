@@ -49,7 +49,9 @@ public sealed class CustomerLanes
     {
         try
         {
-            return await lane.Grain.Ingest(batch);
+            // IngestMany, not Ingest: Ingest is IngestMany of one, awaited inside the grain, so calling it would cost one
+            // more async layer (and its continuation on the grain's scheduler) per request.
+            return (await lane.Grain.IngestMany([batch]))[0];
         }
         finally
         {
@@ -86,9 +88,7 @@ public sealed class CustomerLanes
 
             try
             {
-                var results = calls.Count == 1
-                    ? [await lane.Grain.Ingest(calls[0].Batch)]
-                    : await lane.Grain.IngestMany([.. calls.Select(c => c.Batch)]);
+                var results = await lane.Grain.IngestMany([.. calls.Select(c => c.Batch)]);
                 for (var i = 0; i < calls.Count; i++)
                 {
                     calls[i].Completion.TrySetResult(results[i]);
