@@ -11,7 +11,10 @@ public sealed record AppendRequest(string TenantId, string ExternalCustomerId, s
 /// <see cref="Refused"/>: PostgreSQL refused the request's values (a gap in validation at the door):
 /// nothing was stored, and the words say why, for a 400.
 /// </summary>
-public sealed record AppendResult(Dictionary<string, long> Inserted, Dictionary<string, byte[]> Existing, long LastExistingSeq, bool Collided = false, string? Refused = null)
+public sealed record AppendResult(Dictionary<string, long> Inserted, IReadOnlyDictionary<string, byte[]> Existing, long LastExistingSeq, bool Collided = false, string? Refused = null)
 {
-    public static AppendResult Refusal(string reason) => new([], [], 0, Refused: reason);
+    /// <summary>No id stored already: the one empty map every such result shares.</summary>
+    public static IReadOnlyDictionary<string, byte[]> NoneExisting { get; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, byte[]>.Empty;
+
+    public static AppendResult Refusal(string reason) => new([], NoneExisting, 0, Refused: reason);
 }

@@ -131,7 +131,7 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
     public async Task<AppendResult[]> AppendBatchAsync(IReadOnlyList<AppendRequest> requests, DateTime now, CancellationToken cancellationToken)
     {
         var results = new AppendResult?[requests.Count];
-        var keys = new HashSet<(string, string)>();
+        var keys = new HashSet<(string, string)>(requests.Count);
         var acceptedFrom = retention.Value.AcceptedFrom(now);
         var writing = new List<int>(requests.Count);
         for (var g = 0; g < requests.Count; g++)
@@ -145,11 +145,11 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
             if (request.Events.Count == 0)
             {
                 // Nothing to log: no statement, and above all no head at position 0 (made, it would never move).
-                results[g] = new AppendResult([], [], 0);
+                results[g] = new AppendResult([], AppendResult.NoneExisting, 0);
                 continue;
             }
 
-            if (acceptedFrom is { } from && request.Events.Any(e => e.Timestamp < from))
+            if (acceptedFrom is { } from && AnyBefore(request.Events, from))
             {
                 results[g] = AppendResult.Refusal(
                     $"timestamp before {from:yyyy-MM-dd'T'HH:mm:ss'Z'}: events older than the retention period ({retention.Value.Days} days, less the day its oldest partition has left) are not kept");
@@ -169,6 +169,19 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
         }
 
         return [.. results.Select(r => r!)];
+    }
+
+    private static bool AnyBefore(IReadOnlyList<IngestEvent> events, DateTime from)
+    {
+        for (var k = 0; k < events.Count; k++)
+        {
+            if (events[k].Timestamp < from)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task<AppendResult[]> WriteWithPartitionsAsync(AppendRequest[] requests, DateTime now, CancellationToken cancellationToken)
@@ -203,8 +216,14 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
             customers[g] = request.ExternalCustomerId;
             afters[g] = request.AfterSeq;
             lasts[g] = request.AfterSeq + request.Events.Count;
-            rowCount += request.Events.Count;
-            anyNamed |= request.Events.Any(e => e.EventIdGiven);
+            // Index loops over the events here and below: a foreach or LINQ over the IReadOnlyList would box an
+            // enumerator per customer, on every flush.
+            var events = request.Events;
+            rowCount += events.Count;
+            for (var k = 0; k < events.Count && !anyNamed; k++)
+            {
+                anyNamed = events[k].EventIdGiven;
+            }
         }
 
         var groups = new int[rowCount];
@@ -218,11 +237,12 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
         var row = 0;
         for (var g = 0; g < groupCount; g++)
         {
-            var rank = 0L;
-            foreach (var e in requests[g].Events)
+            var events = requests[g].Events;
+            for (var k = 0; k < events.Count; k++)
             {
+                var e = events[k];
                 groups[row] = g + 1;
-                seqs[row] = afters[g] + ++rank;
+                seqs[row] = afters[g] + k + 1;
                 ids[row] = e.EventId;
                 names[row] = e.EventName;
                 times[row] = e.Timestamp;
@@ -234,12 +254,13 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
         }
 
         var inserted = new Dictionary<string, long>[groupCount];
-        var existing = new Dictionary<string, byte[]>[groupCount];
+        // Only client-named ids can be found stored already: with none, every group shares the one empty map.
+        var existing = new Dictionary<string, byte[]>?[groupCount];
         var lastExistingSeq = new long[groupCount];
         for (var g = 0; g < groupCount; g++)
         {
-            inserted[g] = new Dictionary<string, long>(StringComparer.Ordinal);
-            existing[g] = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            inserted[g] = new Dictionary<string, long>(requests[g].Events.Count, StringComparer.Ordinal);
+            existing[g] = anyNamed ? new Dictionary<string, byte[]>(StringComparer.Ordinal) : null;
         }
 
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
@@ -267,11 +288,12 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
             row = 0;
             for (var g = 0; g < groupCount; g++)
             {
-                foreach (var e in requests[g].Events)
+                var events = requests[g].Events;
+                for (var k = 0; k < events.Count; k++)
                 {
                     rowTenants[row] = tenants[g];
                     rowCustomers[row] = customers[g];
-                    lookupIds[row] = e.EventIdGiven ? e.EventId : null;
+                    lookupIds[row] = events[k].EventIdGiven ? events[k].EventId : null;
                     row++;
                 }
             }
@@ -297,10 +319,10 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
                 {
                     // The group's head moved: every row of it went in, at the positions computed above.
                     var g = (int)reader.GetInt64(0) - 1;
-                    var rank = 0L;
-                    foreach (var e in requests[g].Events)
+                    var events = requests[g].Events;
+                    for (var k = 0; k < events.Count; k++)
                     {
-                        inserted[g][e.EventId] = afters[g] + ++rank;
+                        inserted[g][events[k].EventId] = afters[g] + k + 1;
                     }
 
                     continue;
@@ -313,7 +335,7 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
                 }
                 else
                 {
-                    existing[group][reader.GetString(2)] = reader.GetFieldValue<byte[]>(3);
+                    existing[group]![reader.GetString(2)] = reader.GetFieldValue<byte[]>(3);
                     lastExistingSeq[group] = Math.Max(lastExistingSeq[group], reader.GetInt64(4));
                 }
             }
@@ -324,10 +346,16 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
         var results = new AppendResult[groupCount];
         for (var g = 0; g < groupCount; g++)
         {
-            var request = requests[g];
-            var conflict = request.Events.Any(e => existing[g].TryGetValue(e.EventId, out var stored) && IdempotencyRule.Decide(stored, e.Fingerprint) == EventOutcome.Conflict);
-            var expected = conflict ? 0 : request.Events.Count - existing[g].Count;
-            results[g] = new AppendResult(inserted[g], existing[g], lastExistingSeq[g], Collided: inserted[g].Count != expected);
+            var events = requests[g].Events;
+            var found = existing[g];
+            var conflict = false;
+            for (var k = 0; found is { Count: > 0 } && k < events.Count && !conflict; k++)
+            {
+                conflict = found.TryGetValue(events[k].EventId, out var stored) && IdempotencyRule.Decide(stored, events[k].Fingerprint) == EventOutcome.Conflict;
+            }
+
+            var expected = conflict ? 0 : events.Count - (found?.Count ?? 0);
+            results[g] = new AppendResult(inserted[g], found ?? AppendResult.NoneExisting, lastExistingSeq[g], Collided: inserted[g].Count != expected);
         }
 
         return results;

@@ -70,6 +70,7 @@ public sealed class EventLogWriter : IAsyncDisposable
     // A second append for a customer already in the flush being assembled (a second activation,
     // possible while membership settles) waits for the next flush: one group per customer.
     private List<Pending> _deferred = [];
+    private readonly HashSet<(string, string)> _customersInFlush = [];
     private int _queued;
 
     public EventLogWriter(EventLogAppender log, TimeProvider time, IOptions<EventLogWriterOptions> options, ILogger<EventLogWriter> logger)
@@ -151,7 +152,9 @@ public sealed class EventLogWriter : IAsyncDisposable
 
             await _slots.WaitAsync();
             var batch = new List<Pending>();
-            var customers = new HashSet<(string, string)>();
+            // One set for the loop's life, emptied for each flush (the loop is its only user).
+            var customers = _customersInFlush;
+            customers.Clear();
             var events = 0;
             var carried = _deferred;
             _deferred = [];
