@@ -13,7 +13,7 @@ public sealed record AppendRequest(string TenantId, string ExternalCustomerId, s
 /// </summary>
 public sealed record AppendResult(Dictionary<string, long> Inserted, IReadOnlyDictionary<string, byte[]> Existing, long LastExistingSeq, bool Collided = false, string? Refused = null)
 {
-    /// <summary>No id stored already: the one empty map every such result shares.</summary>
+    /// <summary>No id stored already, shared by the results of refused and empty appends and of flushes whose ids are all server-made (nothing to look up there).</summary>
     public static IReadOnlyDictionary<string, byte[]> NoneExisting { get; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, byte[]>.Empty;
 
     public static AppendResult Refusal(string reason) => new([], NoneExisting, 0, Refused: reason);
