@@ -186,28 +186,47 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
 
     private async Task<AppendResult[]> WriteWithPartitionsAsync(AppendRequest[] requests, DateTime now, CancellationToken cancellationToken)
     {
-        await partitions.EnsureAsync(requests.SelectMany(r => r.Events).Select(e => e.Timestamp), cancellationToken);
+        // Every event's time, in row order, gathered once: the partitions it needs, then the statement's times.
+        var times = Times(requests);
+        await partitions.EnsureAsync(times, cancellationToken);
         try
         {
-            return await WriteAsync(requests, now, cancellationToken);
+            return await WriteAsync(requests, times, now, cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.CheckViolation && ex.MessageText.StartsWith("no partition of relation", StringComparison.Ordinal))
         {
             // A partition this silo knew of was dropped meanwhile (retention, run by another silo): look again, once.
             partitions.Invalidate();
-            await partitions.EnsureAsync(requests.SelectMany(r => r.Events).Select(e => e.Timestamp), cancellationToken);
-            return await WriteAsync(requests, now, cancellationToken);
+            await partitions.EnsureAsync(times, cancellationToken);
+            return await WriteAsync(requests, times, now, cancellationToken);
         }
     }
 
-    private async Task<AppendResult[]> WriteAsync(AppendRequest[] requests, DateTime now, CancellationToken cancellationToken)
+    private static DateTime[] Times(AppendRequest[] requests)
+    {
+        var times = new DateTime[requests.Sum(r => r.Events.Count)];
+        var row = 0;
+        foreach (var request in requests)
+        {
+            var events = request.Events;
+            for (var k = 0; k < events.Count; k++)
+            {
+                times[row++] = events[k].Timestamp;
+            }
+        }
+
+        return times;
+    }
+
+    /// <param name="times">Every event's time, in row order (<see cref="Times"/>).</param>
+    private async Task<AppendResult[]> WriteAsync(AppendRequest[] requests, DateTime[] times, DateTime now, CancellationToken cancellationToken)
     {
         var groupCount = requests.Length;
         var tenants = new string[groupCount];
         var customers = new string[groupCount];
         var afters = new long[groupCount];
         var lasts = new long[groupCount];
-        var rowCount = 0;
+        var rowCount = times.Length;
         var anyNamed = false;
         for (var g = 0; g < groupCount; g++)
         {
@@ -219,7 +238,6 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
             // Index loops over the events here and below: a foreach or LINQ over the IReadOnlyList would box an
             // enumerator per customer, on every flush.
             var events = request.Events;
-            rowCount += events.Count;
             for (var k = 0; k < events.Count && !anyNamed; k++)
             {
                 anyNamed = events[k].EventIdGiven;
@@ -230,7 +248,6 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
         var seqs = new long[rowCount];
         var ids = new string[rowCount];
         var names = new string[rowCount];
-        var times = new DateTime[rowCount];
         var sources = new string?[rowCount];
         var properties = new string[rowCount];
         var fingerprints = new byte[rowCount][];
@@ -245,7 +262,6 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
                 seqs[row] = afters[g] + k + 1;
                 ids[row] = e.EventId;
                 names[row] = e.EventName;
-                times[row] = e.Timestamp;
                 sources[row] = e.Source;
                 properties[row] = e.PropertiesJson;
                 fingerprints[row] = e.Fingerprint;
@@ -349,9 +365,12 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
             var events = requests[g].Events;
             var found = existing[g];
             var conflict = false;
-            for (var k = 0; found is { Count: > 0 } && k < events.Count && !conflict; k++)
+            if (found is { Count: > 0 })
             {
-                conflict = found.TryGetValue(events[k].EventId, out var stored) && IdempotencyRule.Decide(stored, events[k].Fingerprint) == EventOutcome.Conflict;
+                for (var k = 0; k < events.Count && !conflict; k++)
+                {
+                    conflict = found.TryGetValue(events[k].EventId, out var stored) && IdempotencyRule.Decide(stored, events[k].Fingerprint) == EventOutcome.Conflict;
+                }
             }
 
             var expected = conflict ? 0 : events.Count - (found?.Count ?? 0);

@@ -153,8 +153,7 @@ public sealed class EventLogWriter : IAsyncDisposable
             await _slots.WaitAsync();
             var batch = new List<Pending>();
             // One set for the loop's life, emptied for each flush (the loop is its only user).
-            var customers = _customersInFlush;
-            customers.Clear();
+            _customersInFlush.Clear();
             var events = 0;
             var carried = _deferred;
             _deferred = [];
@@ -180,7 +179,7 @@ public sealed class EventLogWriter : IAsyncDisposable
 
             void Take(Pending pending)
             {
-                if (customers.Add((pending.Request.TenantId, pending.Request.ExternalCustomerId)))
+                if (_customersInFlush.Add((pending.Request.TenantId, pending.Request.ExternalCustomerId)))
                 {
                     batch.Add(pending);
                     events += pending.Request.Events.Count;
