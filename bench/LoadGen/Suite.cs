@@ -115,6 +115,12 @@ public sealed class Suite(BenchOptions options)
         {
             Console.WriteLine($"ratio import_vs_bulk: {Ratio("import", "bulk"):F2}");
         }
+
+        if (Wants("query"))
+        {
+            Console.WriteLine($"ratio query_p99_vs_floor: {QueryTailOverFloor():F2}");
+        }
+
         return lost ? 1 : 0;
     }
 
@@ -258,7 +264,12 @@ public sealed class Suite(BenchOptions options)
         return m;
     }
 
-    /// <summary>Usage queries at a steady rate while bulk ingest runs at half the rate it reached in this run.</summary>
+    /// <summary>
+    /// Usage queries at a steady rate while bulk ingest runs at half the rate it reached in this run; beside them, at
+    /// half their rate, the floor: <c>GET /health/live</c>, a request that does nothing (no key, no grain, no database),
+    /// timed the same way in the same seconds. What the floor's tail holds is the machine's (the wake-ups of the
+    /// threads a request passes through, on cores the bulk and PostgreSQL keep busy), not the query's.
+    /// </summary>
     private async Task QueryAsync(int run)
     {
         var bulkRate = (Find(run, "bulk")?.RequestsPerSecond ?? 20) / 2;
@@ -274,21 +285,46 @@ public sealed class Suite(BenchOptions options)
             return new Shot(RawHttpConnection.Request(options.Url, "GET", $"/v1/customers/c{customer}/usage", _workload.ApiKey, []), 0, null);
         }
 
+        var live = RawHttpConnection.Request(options.Url, "GET", "/health/live", _workload.ApiKey, []);
+        Shot Floor(int worker) => new(live, 0, null);
+        var floorConnections = Math.Max(1, options.QueryConnections / 2);
+
         var bulk = BulkShots();
         Settle("query");
         await Task.WhenAll(
             Load.RunAsync(options.Url, options.BulkConnections, options.WarmUp, bulkRate, bulk),
-            Load.RunAsync(options.Url, options.QueryConnections, options.WarmUp, options.QueryRate, Query, ownThreads: true));
+            Load.RunAsync(options.Url, options.QueryConnections, options.WarmUp, options.QueryRate, Query, ownThreads: true),
+            Load.RunAsync(options.Url, floorConnections, options.WarmUp, options.QueryRate / 2, Floor, ownThreads: true));
         var wal = await WalBytesAsync();
         var sampler = new Sampler(options.ServerPid, options.PostgresPid);
         var ingest = Load.RunAsync(options.Url, options.BulkConnections, options.Seconds, bulkRate, bulk);
         var queries = Load.RunAsync(options.Url, options.QueryConnections, options.Seconds, options.QueryRate, Query, ownThreads: true);
-        await Task.WhenAll(ingest, queries);
+        var floor = Load.RunAsync(options.Url, floorConnections, options.Seconds, options.QueryRate / 2, Floor, ownThreads: true);
+        await Task.WhenAll(ingest, queries, floor);
         var cpu = sampler.Finish();
         await sampler.DisposeAsync();
         var walPerEvent = (await WalBytesAsync() - wal) / Math.Max(1, ingest.Result.Events);
-        await RecordAsync(run, "query: usage queries", queries.Result, cpu, double.NaN, verify: false);
+        await RecordAsync(run, QueryScenario, queries.Result, cpu, double.NaN, verify: false);
+        await RecordAsync(run, FloorScenario, floor.Result, cpu, double.NaN, verify: false);
         await RecordAsync(run, "query: bulk at half rate", ingest.Result, cpu, walPerEvent, verify: true);
+    }
+
+    private const string QueryScenario = "query: usage queries";
+    private const string FloorScenario = "query: floor /health/live";
+
+    /// <summary>The usage queries' p99 over the floor's in the same seconds (median over runs): 1 means the query's tail is the machine's.</summary>
+    private double QueryTailOverFloor()
+    {
+        var ratios = new List<double>();
+        for (var run = 1; run <= options.Runs; run++)
+        {
+            if (Find(run, QueryScenario) is { } query && Find(run, FloorScenario) is { P99: > 0 } floor)
+            {
+                ratios.Add(query.P99 / floor.P99);
+            }
+        }
+
+        return Stats.Median(ratios);
     }
 
     /// <summary>Bulk ingest of client-named events, a share of them repeats of events already acknowledged; then repeats only.</summary>
@@ -471,6 +507,12 @@ public sealed class Suite(BenchOptions options)
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"| import_vs_bulk (the importer on a file of {options.ImportEvents:N0} events ÷ the bulk scenario) | {Ratio("import", "bulk"):F2} |");
         }
+
+        if (Wants("query"))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| query_p99_vs_floor (usage queries' p99 ÷ the floor's, `GET /health/live` in the same seconds) | {QueryTailOverFloor():F2} |");
+        }
+
         return md.ToString();
     }
 }
