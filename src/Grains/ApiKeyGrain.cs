@@ -1,5 +1,6 @@
 using Flexprice.Grains.RateLimiting;
 using Flexprice.Grains.Storage;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Flexprice.Grains;
@@ -10,7 +11,7 @@ namespace Flexprice.Grains;
 /// in memory only: persisting every request would cost a database write per request, and everything in a window is at
 /// most 60 s old. If the activation is lost (silo crash), the key's count restarts from zero for at most one minute.
 /// </summary>
-public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> rateLimits, TimeProvider time) : Grain, IApiKeyGrain
+public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> rateLimits, TimeProvider time, ILogger<ApiKeyGrain> logger) : Grain, IApiKeyGrain
 {
     /// <summary>How often the key asks its catalog again: the catalog's pushes are the rule, this the safety net.</summary>
     private static readonly TimeSpan ResubscribeEvery = TimeSpan.FromMinutes(1);
@@ -108,9 +109,15 @@ public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> ra
             var limits = rateLimits.Value.Resolve(key.Limits.EventsPerMinute, key.Limits.BulkPerMinute);
             return new ApiKeyIdentity(key.KeyId, key.TenantId, key.IsAdmin, limits);
         }
-        catch
+        catch (Exception ex)
         {
+            // Not cached: the next request reads the key again. (Authenticate and Admit both await this task.)
             _identity = null;
+            if (StorageFaultTranslation.Translate(ex, logger, this.GetGrainId(), nameof(Authenticate)) is { } translated)
+            {
+                throw translated;
+            }
+
             throw;
         }
     }

@@ -77,143 +77,157 @@ public sealed class CustomerGrain(
 
     public async Task<ImmutableArray<IngestResult>> IngestMany(ImmutableArray<IngestBatch> batches)
     {
-        if (!await PrepareAsync(batches.Max(b => b.CatalogVersion)))
+        try
         {
-            return [.. batches.Select(NotFound)];
-        }
-
-        var results = new IngestResult?[batches.Length];
-        var perAppend = batches.Length;
-        var collisions = 0;
-        var stored = false;
-        while (Plan(batches, results, perAppend) is { Count: > 0 } plan)
-        {
-            AppendResult appended;
-            try
+            if (!await PrepareAsync(batches.Max(b => b.CatalogVersion)))
             {
-                appended = await writer.AppendAsync(new AppendRequest(_tenantId, _externalId, _customer!.Id, plan.Events, _projection.State.LastSeq));
+                return [.. batches.Select(NotFound)];
             }
-            catch (Exception ex) when (stored)
+
+            var results = new IngestResult?[batches.Length];
+            var perAppend = batches.Length;
+            var collisions = 0;
+            var stored = false;
+            while (Plan(batches, results, perAppend) is { Count: > 0 } plan)
             {
-                // The rows may or may not have been committed: the next append finds out (its positions are then
-                // taken), but until then memory is not the whole log. What this call stored before stays answered;
-                // the requests not yet decided are told to retry.
-                _projection.Doubt();
-                logger.LogWarning(ex, "Customer {Tenant}/{Customer}: an append failed after others of the same call were stored", _tenantId, _externalId);
-                for (var b = 0; b < batches.Length; b++)
+                AppendResult appended;
+                try
                 {
-                    results[b] ??= new IngestResult(true, [.. new EventOutcome[batches[b].Events.Length]], Unavailable: ex.Message);
+                    appended = await writer.AppendAsync(new AppendRequest(_tenantId, _externalId, _customer!.Id, plan.Events, _projection.State.LastSeq));
+                }
+                catch (Exception ex) when (stored)
+                {
+                    // The rows may or may not have been committed: the next append finds out (its positions are then
+                    // taken), but until then memory is not the whole log. What this call stored before stays answered;
+                    // the requests not yet decided are told to retry.
+                    _projection.Doubt();
+                    logger.LogWarning(ex, "Customer {Tenant}/{Customer}: an append failed after others of the same call were stored", _tenantId, _externalId);
+                    for (var b = 0; b < batches.Length; b++)
+                    {
+                        results[b] ??= new IngestResult(true, [.. new EventOutcome[batches[b].Events.Length]], Unavailable: ex.Message);
+                    }
+
+                    break;
+                }
+                catch
+                {
+                    _projection.Doubt();
+                    throw;
                 }
 
-                break;
-            }
-            catch
-            {
-                _projection.Doubt();
-                throw;
-            }
-
-            if (appended.Collided)
-            {
-                // Another activation of this customer (possible while a cluster's membership settles) wrote after
-                // our position, or raced on one of these ids: nothing of ours was stored. Read what it wrote, then
-                // decide again after it.
-                if (++collisions == MaxAppendAttempts)
+                if (appended.Collided)
                 {
-                    throw new InvalidOperationException($"Customer {_tenantId}/{_externalId}: the event log kept moving past position {_projection.State.LastSeq}; giving up after {collisions} attempts (with no other activation writing, its head in event_log_heads may be missing: see event_log_heads_advance in the schema)");
-                }
+                    // Another activation of this customer (possible while a cluster's membership settles) wrote after
+                    // our position, or raced on one of these ids: nothing of ours was stored. Read what it wrote, then
+                    // decide again after it.
+                    if (++collisions == MaxAppendAttempts)
+                    {
+                        throw new InvalidOperationException($"Customer {_tenantId}/{_externalId}: the event log kept moving past position {_projection.State.LastSeq}; giving up after {collisions} attempts (with no other activation writing, its head in event_log_heads may be missing: see event_log_heads_advance in the schema)");
+                    }
 
-                logger.LogWarning("Customer {Tenant}/{Customer}: another writer logged after position {Seq}; catching up", _tenantId, _externalId, _projection.State.LastSeq);
-                await CatchUpAsync(_projection.Catalog, CancellationToken.None);
-                continue;
-            }
-
-            if (appended.Refused is { } refused)
-            {
-                if (plan.Parts.Count > 1)
-                {
-                    // One of them holds values PostgreSQL refuses: from now on each request goes alone, so only its own fails.
-                    perAppend = 1;
+                    logger.LogWarning("Customer {Tenant}/{Customer}: another writer logged after position {Seq}; catching up", _tenantId, _externalId, _projection.State.LastSeq);
+                    await CatchUpAsync(_projection.Catalog, CancellationToken.None);
                     continue;
                 }
 
-                var part = plan.Parts[0];
-                results[part.Batch] = new IngestResult(true, [.. part.Outcomes.Select((o, i) => part.Pending.Contains(i) ? EventOutcome.Refused : o)], refused);
-                continue;
-            }
+                if (appended.Refused is { } refused)
+                {
+                    if (plan.Parts.Count > 1)
+                    {
+                        // One of them holds values PostgreSQL refuses: from now on each request goes alone, so only its own fails.
+                        perAppend = 1;
+                        continue;
+                    }
 
-            if (Conflicts(appended, plan) is { Count: > 0 } conflicted)
-            {
-                // The log holds some of these ids with another payload: nothing was stored. Those requests are refused;
-                // the others go again without them.
-                foreach (var part in conflicted)
+                    var part = plan.Parts[0];
+                    results[part.Batch] = new IngestResult(true, [.. part.Outcomes.Select((o, i) => part.Pending.Contains(i) ? EventOutcome.Refused : o)], refused);
+                    continue;
+                }
+
+                if (Conflicts(appended, plan) is { Count: > 0 } conflicted)
+                {
+                    // The log holds some of these ids with another payload: nothing was stored. Those requests are refused;
+                    // the others go again without them.
+                    foreach (var part in conflicted)
+                    {
+                        results[part.Batch] = new IngestResult(true, [.. Decide(part, batches[part.Batch], appended)]);
+                    }
+
+                    continue;
+                }
+
+                if (appended.LastExistingSeq > _projection.State.LastSeq)
+                {
+                    // Some of these ids were logged past what this activation has folded, by another activation: fold the
+                    // log after our position, which holds its events and ours.
+                    await CatchUpAsync(_projection.Catalog, CancellationToken.None);
+                }
+                else
+                {
+                    Fold(appended, plan);
+                }
+
+                await TryStoreDistinctAsync();
+
+                foreach (var e in plan.Events)
+                {
+                    _projection.Recent.Remember(e.EventId, e.Fingerprint);
+                }
+
+                stored = true;
+                foreach (var part in plan.Parts)
                 {
                     results[part.Batch] = new IngestResult(true, [.. Decide(part, batches[part.Batch], appended)]);
                 }
-
-                continue;
             }
 
-            if (appended.LastExistingSeq > _projection.State.LastSeq)
+            if (_sinceCheckpoint >= options.Value.CheckpointEveryEvents)
             {
-                // Some of these ids were logged past what this activation has folded, by another activation: fold the
-                // log after our position, which holds its events and ours.
-                await CatchUpAsync(_projection.Catalog, CancellationToken.None);
-            }
-            else
-            {
-                Fold(appended, plan);
+                await CheckpointAsync(CancellationToken.None);
             }
 
-            await TryStoreDistinctAsync();
-
-            foreach (var e in plan.Events)
-            {
-                _projection.Recent.Remember(e.EventId, e.Fingerprint);
-            }
-
-            stored = true;
-            foreach (var part in plan.Parts)
-            {
-                results[part.Batch] = new IngestResult(true, [.. Decide(part, batches[part.Batch], appended)]);
-            }
+            return [.. results.Select(r => r!)];
         }
-
-        if (_sinceCheckpoint >= options.Value.CheckpointEveryEvents)
+        catch (Exception ex) when (StorageFaultTranslation.Translate(ex, logger, this.GetGrainId(), nameof(IngestMany)) is { } translated)
         {
-            await CheckpointAsync(CancellationToken.None);
+            throw translated;
         }
-
-        return [.. results.Select(r => r!)];
     }
 
     public async Task<IngestResult> Check(IngestBatch batch)
     {
-        if (!await PrepareAsync(batch.CatalogVersion))
+        try
         {
-            return NotFound(batch);
-        }
+            if (!await PrepareAsync(batch.CatalogVersion))
+            {
+                return NotFound(batch);
+            }
 
-        if (OtherCustomer(batch) is { } mismatch)
+            if (OtherCustomer(batch) is { } mismatch)
+            {
+                return mismatch;
+            }
+
+            var (outcomes, pending) = Classify(batch.Events, claimed: null);
+            // Server-made ids are new by construction; a client's id not in memory may be in the log,
+            // unless memory holds the whole log. (Another activation may be logging right now either
+            // way; Ingest decides against the log itself.)
+            var askLog = _projection.RecentIsWholeLog ? [] : pending.Where(i => batch.Events[i].EventIdGiven).Select(i => batch.Events[i].EventId).ToList();
+            var stored = askLog.Count == 0
+                ? []
+                : await log.FindAsync(_tenantId, _externalId, askLog, CancellationToken.None);
+            foreach (var index in pending)
+            {
+                var e = batch.Events[index];
+                outcomes[index] = stored.TryGetValue(e.EventId, out var fingerprint) ? IdempotencyRule.Decide(fingerprint, e.Fingerprint) : EventOutcome.Accepted;
+            }
+
+            return new IngestResult(true, [.. outcomes]);
+        }
+        catch (Exception ex) when (StorageFaultTranslation.Translate(ex, logger, this.GetGrainId(), nameof(Check)) is { } translated)
         {
-            return mismatch;
+            throw translated;
         }
-
-        var (outcomes, pending) = Classify(batch.Events, claimed: null);
-        // Server-made ids are new by construction; a client's id not in memory may be in the log,
-        // unless memory holds the whole log. (Another activation may be logging right now either
-        // way; Ingest decides against the log itself.)
-        var askLog = _projection.RecentIsWholeLog ? [] : pending.Where(i => batch.Events[i].EventIdGiven).Select(i => batch.Events[i].EventId).ToList();
-        var stored = askLog.Count == 0
-            ? []
-            : await log.FindAsync(_tenantId, _externalId, askLog, CancellationToken.None);
-        foreach (var index in pending)
-        {
-            var e = batch.Events[index];
-            outcomes[index] = stored.TryGetValue(e.EventId, out var fingerprint) ? IdempotencyRule.Decide(fingerprint, e.Fingerprint) : EventOutcome.Accepted;
-        }
-
-        return new IngestResult(true, [.. outcomes]);
     }
 
     /// <summary>
@@ -225,75 +239,96 @@ public sealed class CustomerGrain(
     /// </summary>
     public async Task<CustomerUsage?> GetUsage(long catalogVersion)
     {
-        if (_customer is null && !await EnsureCustomerAsync(CancellationToken.None))
+        try
         {
-            // Unknown: answered here, not through a call in turn to this activation, which would wait for
-            // its own deactivation (requested for unknown customers) until the call timed out.
-            DeactivateOnIdle();
-            return null;
-        }
-
-        if (_customer is not null && !_catchingUp && !_projection.HasPendingDistinct)
-        {
-            // The caller's version (pushed to its key by the catalog on every change) is usually one this activation
-            // already has: answered without asking the catalog.
-            var current = catalogVersion <= _projection.Catalog.Version ? _projection.Catalog.Version : (await Catalog().GetSnapshot()).Version;
-            if (_customer is not null && !_catchingUp && current == _projection.Catalog.Version && !_projection.HasPendingDistinct)
+            if (_customer is null && !await EnsureCustomerAsync(CancellationToken.None))
             {
-                return _projection.Usage(_externalId);
+                // Unknown: answered here, not through a call in turn to this activation, which would wait for
+                // its own deactivation (requested for unknown customers) until the call timed out.
+                DeactivateOnIdle();
+                return null;
             }
-        }
 
-        return await this.AsReference<ICustomerGrain>().GetUsageInTurn(catalogVersion);
+            if (_customer is not null && !_catchingUp && !_projection.HasPendingDistinct)
+            {
+                // The caller's version (pushed to its key by the catalog on every change) is usually one this activation
+                // already has: answered without asking the catalog.
+                var current = catalogVersion <= _projection.Catalog.Version ? _projection.Catalog.Version : (await Catalog().GetSnapshot()).Version;
+                if (_customer is not null && !_catchingUp && current == _projection.Catalog.Version && !_projection.HasPendingDistinct)
+                {
+                    return _projection.Usage(_externalId);
+                }
+            }
+
+            return await this.AsReference<ICustomerGrain>().GetUsageInTurn(catalogVersion);
+        }
+        catch (Exception ex) when (StorageFaultTranslation.Translate(ex, logger, this.GetGrainId(), nameof(GetUsage)) is { } translated)
+        {
+            throw translated;
+        }
     }
 
     public async Task<CustomerUsage?> GetUsageInTurn(long catalogVersion)
     {
-        if (!await PrepareAsync(minimumCatalogVersion: catalogVersion))
+        try
         {
-            return null;
-        }
+            if (!await PrepareAsync(minimumCatalogVersion: catalogVersion))
+            {
+                return null;
+            }
 
-        await StoreDistinctAsync(CancellationToken.None);
-        return _projection.Usage(_externalId);
+            await StoreDistinctAsync(CancellationToken.None);
+            return _projection.Usage(_externalId);
+        }
+        catch (Exception ex) when (StorageFaultTranslation.Translate(ex, logger, this.GetGrainId(), nameof(GetUsageInTurn)) is { } translated)
+        {
+            throw translated;
+        }
     }
 
     public async Task<UsageQueryResult> QueryUsage(UsageQuery query)
     {
-        if (!await PrepareAsync(minimumCatalogVersion: 0))
+        try
         {
-            return new UsageQueryResult(false, null);
-        }
-
-        var hotFrom = time.GetUtcNow().UtcDateTime - options.Value.HotPeriod;
-        if (_projection.Hot is null)
-        {
-            if (query.Start < hotFrom)
+            if (!await PrepareAsync(minimumCatalogVersion: 0))
             {
-                // Nothing held yet and the range is old anyway: leave it to the log.
+                return new UsageQueryResult(false, null);
+            }
+
+            var hotFrom = time.GetUtcNow().UtcDateTime - options.Value.HotPeriod;
+            if (_projection.Hot is null)
+            {
+                if (query.Start < hotFrom)
+                {
+                    // Nothing held yet and the range is old anyway: leave it to the log.
+                    return new UsageQueryResult(true, null);
+                }
+
+                // Rebuilt from the log on first use: everything logged at or after hotFrom (late events too).
+                var hot = new HotEvents(hotFrom, options.Value.HotMaxEvents, options.Value.HotMaxBytes, hotBudget);
+                await foreach (var row in log.ReadSinceAsync(_tenantId, _externalId, hotFrom, CancellationToken.None))
+                {
+                    using var properties = System.Text.Json.JsonDocument.Parse(row.PropertiesJson);
+                    hot.Add(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
+                }
+
+                _projection.Hot = hot;
+            }
+
+            var held = _projection.Hot;
+            held.Advance(hotFrom);
+            if (query.Start < held.From)
+            {
                 return new UsageQueryResult(true, null);
             }
 
-            // Rebuilt from the log on first use: everything logged at or after hotFrom (late events too).
-            var hot = new HotEvents(hotFrom, options.Value.HotMaxEvents, options.Value.HotMaxBytes, hotBudget);
-            await foreach (var row in log.ReadSinceAsync(_tenantId, _externalId, hotFrom, CancellationToken.None))
-            {
-                using var properties = System.Text.Json.JsonDocument.Parse(row.PropertiesJson);
-                hot.Add(row.Seq, row.EventName, row.Timestamp, properties.RootElement);
-            }
-
-            _projection.Hot = hot;
+            var events = held.Range(query.Meter.EventName, query.Start, query.End).Select(e => new Aggregation.UsageEvent(e.Timestamp, e.Seq, e.Properties));
+            return new UsageQueryResult(true, Aggregation.UsageCalculator.Compute(query.Meter, Aggregation.UsageCalculator.RangeOf(query), events));
         }
-
-        var held = _projection.Hot;
-        held.Advance(hotFrom);
-        if (query.Start < held.From)
+        catch (Exception ex) when (StorageFaultTranslation.Translate(ex, logger, this.GetGrainId(), nameof(QueryUsage)) is { } translated)
         {
-            return new UsageQueryResult(true, null);
+            throw translated;
         }
-
-        var events = held.Range(query.Meter.EventName, query.Start, query.End).Select(e => new Aggregation.UsageEvent(e.Timestamp, e.Seq, e.Properties));
-        return new UsageQueryResult(true, Aggregation.UsageCalculator.Compute(query.Meter, Aggregation.UsageCalculator.RangeOf(query), events));
     }
 
     /// <summary>

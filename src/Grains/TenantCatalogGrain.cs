@@ -22,16 +22,23 @@ public sealed class TenantCatalogGrain(FeatureStore store, ILogger<TenantCatalog
 
     public async Task<FeatureDefinition?> CreateFeature(NewFeature feature)
     {
-        var created = await store.CreateFeatureAsync(this.GetPrimaryKeyString(), feature, CancellationToken.None);
-        if (created is null)
+        try
         {
-            return null;
-        }
+            var created = await store.CreateFeatureAsync(this.GetPrimaryKeyString(), feature, CancellationToken.None);
+            if (created is null)
+            {
+                return null;
+            }
 
-        // Reload rather than append: another activation (while a cluster's membership settles) may have added features too.
-        await ReloadAsync(CancellationToken.None);
-        await Task.WhenAll(_subscribers.ToList().Select(NotifyAsync));
-        return created;
+            // Reload rather than append: another activation (while a cluster's membership settles) may have added features too.
+            await ReloadAsync(CancellationToken.None);
+            await Task.WhenAll(_subscribers.ToList().Select(NotifyAsync));
+            return created;
+        }
+        catch (Exception ex) when (StorageFaultTranslation.Translate(ex, logger, this.GetGrainId(), nameof(CreateFeature)) is { } translated)
+        {
+            throw translated;
+        }
     }
 
     public Task<long> Subscribe(ICatalogSubscriber subscriber)

@@ -108,7 +108,6 @@ public static class SiloHosting
             silo.Services.AddOptions<SiloMessagingOptions>().BindConfiguration("Orleans:Messaging");
             silo.UseFlexpriceTls();
             silo.AddFlexpriceGrainStorage();
-            silo.AddStorageFaultTranslation();
             if (builder.Configuration.TracingEnabled())
             {
                 silo.AddActivityPropagation();
@@ -143,9 +142,6 @@ public static class SiloHosting
             o.ConnectionString = configuration.PostgresConnectionString();
         }));
     }
-
-    /// <summary>Database faults leave grains as exceptions every caller can classify (see <see cref="StorageFaultFilter"/>).</summary>
-    public static ISiloBuilder AddStorageFaultTranslation(this ISiloBuilder silo) => silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
 
     /// <summary>What the grains need from the container: the database, the stores, options and a clock.</summary>
     public static IServiceCollection AddFlexpriceGrainServices(this IServiceCollection services)

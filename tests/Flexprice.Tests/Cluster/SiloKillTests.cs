@@ -179,7 +179,6 @@ public sealed class SiloKillTests(ITestOutputHelper output) : IAsyncLifetime
         {
             siloBuilder.Services.AddFlexpriceGrainServices();
             siloBuilder.AddFlexpriceGrainStorage();
-            siloBuilder.AddStorageFaultTranslation();
             siloBuilder.Services.Configure<CustomerGrainOptions>(options =>
             {
                 // Checkpoints land among the kill, so activations elsewhere start from one and replay the log.

@@ -96,7 +96,6 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             siloBuilder.Services.AddFlexpriceGrainServices();
             siloBuilder.AddFlexpriceGrainStorage();
-            siloBuilder.AddStorageFaultTranslation();
             siloBuilder.Services.Configure<CustomerGrainOptions>(options =>
             {
                 options.RecentEventIds = RecentEventIds;
