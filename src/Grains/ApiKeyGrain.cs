@@ -25,6 +25,13 @@ public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> ra
 
     public Task<ApiKeyIdentity?> Authenticate()
     {
+        if (_identity is { IsCompleted: true, IsCompletedSuccessfully: false })
+        {
+            // A lookup that failed is not kept, also when it failed before its first await (LoadAsync's own reset then
+            // ran before the assignment below stored its task).
+            _identity = null;
+        }
+
         _identity ??= LoadAsync();
         return _identity;
     }
@@ -111,7 +118,7 @@ public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> ra
         }
         catch (Exception ex)
         {
-            // Not cached: the next request reads the key again. (Authenticate and Admit both await this task.)
+            // Not kept: the next request reads the key again (see Authenticate). Authenticate and Admit both await this task.
             _identity = null;
             if (StorageFaultTranslation.Translate(ex, logger, this.GetGrainId(), nameof(Authenticate)) is { } translated)
             {

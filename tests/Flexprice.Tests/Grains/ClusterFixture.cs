@@ -40,12 +40,16 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public CustomerStore Customers { get; private set; } = null!;
 
+    /// <summary>Features as the database holds them (not through the catalog grain's cache).</summary>
+    public FeatureStore Features { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         _connectionString = await TestDatabase.ReadyAsync();
         _database = FlexpriceDatabase.Create(_connectionString);
         Tenants = new TenantStore(_database, TimeProvider.System);
         Customers = new CustomerStore(_database, TimeProvider.System);
+        Features = new FeatureStore(_database, TimeProvider.System);
         Cluster = await StartClusterAsync();
     }
 

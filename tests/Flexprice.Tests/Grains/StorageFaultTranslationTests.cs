@@ -5,8 +5,8 @@ using Npgsql;
 namespace Flexprice.Tests.Grains;
 
 /// <summary>
-/// Database faults leave a grain as exceptions a caller in another process can classify (503 or 400): Npgsql's own lose
-/// their SQLSTATE on the way. The cluster's client is such a caller (its messages are serialized both ways).
+/// Database faults leave a grain as exceptions a caller in another process can classify (503 or 400): Npgsql's own do not
+/// get there at all (Orleans has no codec for them). The cluster's client is such a caller (its messages are serialized both ways).
 /// </summary>
 [Collection(CustomerGrainCollection.Name)]
 public sealed class StorageFaultTranslationTests(ClusterFixture fixture)
@@ -22,7 +22,16 @@ public sealed class StorageFaultTranslationTests(ClusterFixture fixture)
             catalog.CreateFeature(new NewFeature("bad\0name", new Meter("api_call", AggregationType.Count, null), "BILLING_PERIOD")));
 
         Assert.Contains("U+0000", refused.Message);
-        Assert.Equal(0, (await catalog.GetSnapshot()).Version);
+        Assert.Empty(await fixture.Features.ListFeaturesAsync(tenant.Id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_key_lookup_PostgreSQL_refuses_reaches_the_client_as_refused()
+    {
+        // A key grain's key is a hash at the door; called directly with one PostgreSQL cannot compare, its lookup is refused.
+        var refused = await Assert.ThrowsAsync<StorageRefusedException>(() => fixture.Grains.GetGrain<IApiKeyGrain>("key\0hash").Authenticate());
+
+        Assert.Contains("U+0000", refused.Message);
     }
 
     public static TheoryData<Exception> Transient() =>
