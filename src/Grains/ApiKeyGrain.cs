@@ -22,13 +22,15 @@ public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> ra
     private Task<ApiKeyIdentity?>? _identity;
     private ITenantCatalogGrain? _catalog;
     private long _catalogVersion;
+    private bool _subscribed;
 
     public Task<ApiKeyIdentity?> Authenticate()
     {
-        if (_identity is { IsCompleted: true, IsCompletedSuccessfully: false })
+        if (_identity is { IsCompleted: true } done && (!done.IsCompletedSuccessfully || done.Result is null))
         {
-            // A lookup that failed is not kept, also when it failed before its first await (LoadAsync's own reset then
-            // ran before the assignment below stored its task).
+            // Neither a lookup that failed nor an unknown key is kept: the next request reads the database again, and a
+            // key created meanwhile works at once. Decided here, not by the lookup itself, so that a lookup that ends
+            // after an Invalidate never drops the one started since.
             _identity = null;
         }
 
@@ -98,9 +100,6 @@ public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> ra
             var key = await store.FindLiveApiKeyAsync(this.GetPrimaryKeyString(), CancellationToken.None);
             if (key is null)
             {
-                // Unknown keys are not remembered: the next try reads the database again, and a key
-                // created meanwhile works at once.
-                _identity = null;
                 DeactivateOnIdle();
                 return null;
             }
@@ -108,27 +107,30 @@ public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> ra
             if (_catalog is null)
             {
                 _catalog = GrainFactory.GetGrain<ITenantCatalogGrain>(key.TenantId);
-                await SubscribeAsync(CancellationToken.None);
                 this.RegisterGrainTimer(SubscribeAsync, ResubscribeEvery, ResubscribeEvery);
+            }
+
+            if (!_subscribed)
+            {
+                // Until a subscription went through, every lookup asks (and the timer does, within a minute): a key
+                // that never heard of its catalog would hand out a stale version to every request.
+                await SubscribeAsync(CancellationToken.None);
             }
 
             // The silo's defaults fill in, so every API node applies the same limits.
             var limits = rateLimits.Value.Resolve(key.Limits.EventsPerMinute, key.Limits.BulkPerMinute);
             return new ApiKeyIdentity(key.KeyId, key.TenantId, key.IsAdmin, limits);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (StorageFaultTranslation.Translate(ex, logger, this.GetGrainId(), nameof(Authenticate)) is { } translated)
         {
-            // Not kept: the next request reads the key again (see Authenticate). Authenticate and Admit both await this task.
-            _identity = null;
-            if (StorageFaultTranslation.Translate(ex, logger, this.GetGrainId(), nameof(Authenticate)) is { } translated)
-            {
-                throw translated;
-            }
-
-            throw;
+            // Not kept (see Authenticate). Authenticate and Admit both await this task.
+            throw translated;
         }
     }
 
-    private async Task SubscribeAsync(CancellationToken cancellationToken) =>
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    {
         await CatalogChanged(await _catalog!.Subscribe(this.AsReference<ICatalogSubscriber>()));
+        _subscribed = true;
+    }
 }
