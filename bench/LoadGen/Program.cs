@@ -6,7 +6,7 @@ using Flexprice.Bench;
 // each that every customer's usage equals what was acknowledged, and prints per-scenario figures,
 // their medians over the runs, and the ratios to the same-run baselines; the last lines are
 // `ratio bulk_vs_raw_ingest: …`, `ratio single_vs_bare_http: …`, `ratio single_hot_vs_single: …`,
-// `ratio import_vs_bulk: …` and `ratio query_p99_vs_floor: …` (each scenario's when it ran).
+// `ratio import_vs_bulk: …` and `ratio query_p99_vs_floor: …` (the last three when --only asks for their scenarios).
 //
 //   dotnet bench/LoadGen/bin/Release/net10.0/Flexprice.LoadGen.dll --url http://127.0.0.1:8080 \
 //       --admin-key sk_local_flexprice_test_key [--bare-url …] [--pg "Host=…"] [--server-pid N] [--pg-pid N] \

@@ -266,7 +266,7 @@ public sealed class Suite(BenchOptions options)
 
     /// <summary>
     /// Usage queries at a steady rate while bulk ingest runs at half the rate it reached in this run; beside them, at
-    /// half their rate, the floor: <c>GET /health/live</c>, a request that does nothing (no key, no grain, no database),
+    /// half their rate, the floor: <c>GET /health/live</c>, a request that does nothing (no key check, no grain, no database),
     /// timed the same way in the same seconds. What the floor's tail holds is the machine's (the wake-ups of the
     /// threads a request passes through, on cores the bulk and PostgreSQL keep busy), not the query's.
     /// </summary>
