@@ -13,8 +13,8 @@ namespace Flexprice.Grains;
 /// <c>CustomerGrain</c>'s calls, <c>ApiKeyGrain</c>'s key lookup and <c>TenantCatalogGrain.CreateFeature</c>; a new
 /// method that reaches the database needs the same. Not an incoming grain-call filter: any filter puts every grain call
 /// of the silo on Orleans' invoker path (an invoker and two more async state machines per call), measured at 1.1 KB of
-/// the 12.7 KB a single event's request allocated. (Tracing, on with <c>Telemetry:Tracing</c> or an OTLP endpoint, and the dashboard register
-/// filters of their own, so with either on every call takes that path anyway.)
+/// the 12.7 KB a single event's request allocated. (Tracing, on with <c>Telemetry:Tracing</c> or an OTLP endpoint, and
+/// the dashboard register filters of their own, so with either on every call takes that path anyway.)
 /// </summary>
 public static class StorageFaultTranslation
 {
