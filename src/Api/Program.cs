@@ -20,7 +20,6 @@ builder.Services.AddSingleton<IdempotencyKey>();
 builder.Services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section);
 builder.Services.AddHostedService<IdempotencyKeyCleanup>();
 builder.Services.AddSingleton<AuthFailureThrottle>();
-builder.Services.AddHttpContextAccessor();
 builder.Services.AddSingleton<Flexprice.Api.Usage.UsageQueryService>();
 builder.Services.ConfigureHttpJsonOptions(options =>
 {

@@ -221,7 +221,7 @@ public static class CustomersApi
             {
                 // Per-bucket and per-group results need the events: computed from the log (whole, never partial).
                 var query = FeatureMeter.Query(f.Feature.Meter, new Grains.Aggregation.UsageRange(AllTime.Start, AllTime.End, TimeZoneInfo.Utc));
-                var answer = await queries.FromLogAsync(tenantId, externalCustomerId, query, http.RequestAborted);
+                var answer = await queries.FromLogAsync(http, tenantId, externalCustomerId, query);
                 (value, count, partial) = (answer.Value, answer.EventCount, false);
             }
 
@@ -258,7 +258,7 @@ public static class CustomersApi
         foreach (var feature in snapshot.Features)
         {
             var query = FeatureMeter.Query(feature.Meter, new Grains.Aggregation.UsageRange(from, to, TimeZoneInfo.Utc));
-            if (await queries.QueryAsync(tenantId, externalCustomerId, query, http.RequestAborted) is not var (answer, _))
+            if (await queries.QueryAsync(http, tenantId, externalCustomerId, query) is not var (answer, _))
             {
                 return Errors.NotFound(ErrorMessages.CustomerNotFound(externalCustomerId));
             }

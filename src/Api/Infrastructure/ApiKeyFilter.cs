@@ -26,7 +26,7 @@ public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle)
         // request in: the key's identity, the rate-limit decision of a limited route, its tenant's catalog version.
         var route = http.GetEndpoint()?.Metadata.GetMetadata<RateLimitedEndpoint>()?.Route;
         var admission = await grains.Get<IApiKeyGrain>(Ids.HashApiKey(rawKey.Trim())).Admit(route);
-        if (admission.Identity is not { } identity)
+        if (admission.Identity is null)
         {
             var client = AuthFailureThrottle.ClientOf(http);
             var decision = await throttle.RecordFailureAsync(client);
@@ -39,8 +39,9 @@ public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle)
             return RateLimitHeaders.TooManyRequests(http, decision.RetryAfter);
         }
 
-        http.Items[typeof(ApiKeyIdentity)] = identity;
-        http.Items[typeof(Admission)] = admission;
+        // A feature, not HttpContext.Items: Kestrel keeps a connection's feature slots across its requests, while Items
+        // makes a dictionary for each request.
+        http.Features.Set(admission);
         return await next(context);
     }
 
@@ -51,11 +52,14 @@ public static class HttpContextIdentity
 {
     /// <summary>The caller's key, set by <see cref="ApiKeyFilter"/>.</summary>
     public static ApiKeyIdentity Caller(this HttpContext http) =>
-        http.Items[typeof(ApiKeyIdentity)] as ApiKeyIdentity ?? throw new InvalidOperationException("The route is not behind ApiKeyFilter.");
+        http.Features.Get<Admission>()?.Identity ?? throw new InvalidOperationException("The route is not behind ApiKeyFilter.");
+
+    /// <summary>Whether <see cref="ApiKeyFilter"/> let the request in (its key is known: only then is its admission kept).</summary>
+    public static bool HasCaller(this HttpContext http) => http.Features.Get<Admission>() is not null;
 
     /// <summary>The version of the caller's tenant's catalog when the request came in (see <see cref="CatalogCache"/>).</summary>
-    public static long CallerCatalogVersion(this HttpContext http) => (http.Items[typeof(Admission)] as Admission)?.CatalogVersion ?? 0;
+    public static long CallerCatalogVersion(this HttpContext http) => http.Features.Get<Admission>()?.CatalogVersion ?? 0;
 
     /// <summary>The rate-limit decision taken for the request, when its route has a limit.</summary>
-    public static RateLimitDecision? CallerRateLimit(this HttpContext http) => (http.Items[typeof(Admission)] as Admission)?.Decision;
+    public static RateLimitDecision? CallerRateLimit(this HttpContext http) => http.Features.Get<Admission>()?.Decision;
 }

@@ -19,7 +19,7 @@ public sealed class RejectionRecorder(IGrainFactory grains, TimeProvider time, I
         var result = await next(context);
         // A handler's typed union (Results<…>) carries the answer inside.
         var answer = result is INestedHttpResult nested ? nested.Result : result;
-        if (answer is IStatusCodeHttpResult { StatusCode: 400 or 409 or 503 } status && http.Items.ContainsKey(typeof(ApiKeyIdentity)))
+        if (answer is IStatusCodeHttpResult { StatusCode: 400 or 409 or 503 } status && http.HasCaller())
         {
             var reason = answer is IValueHttpResult { Value: { } value } ? value switch
             {

@@ -115,7 +115,7 @@ public static class UsageApi
         }
 
         var query = FeatureMeter.Query(meter, request.Range);
-        if (await usage.QueryAsync(http.Caller().TenantId, customer, query, http.RequestAborted) is not var (answer, source))
+        if (await usage.QueryAsync(http, http.Caller().TenantId, customer, query) is not var (answer, source))
         {
             return Errors.NotFound(ErrorMessages.CustomerNotFound(customer!));
         }
@@ -174,7 +174,7 @@ public static class UsageApi
         {
             var meter = feature.Meter with { Filters = [.. feature.Meter.Filters, .. request.Filters] };
             var query = FeatureMeter.Query(meter, request.Range);
-            if (await usage.QueryAsync(tenantId, customer, query, http.RequestAborted) is not var (answer, _))
+            if (await usage.QueryAsync(http, tenantId, customer, query) is not var (answer, _))
             {
                 return Errors.NotFound(ErrorMessages.CustomerNotFound(customer!));
             }

@@ -12,7 +12,7 @@ namespace Flexprice.Api.Usage;
 /// over the same events, so the source never changes the answer; read-your-writes holds on both because an event
 /// is in the grain's memory and committed to the log before its 202 is written.
 /// </summary>
-public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageMetrics metrics, IHttpContextAccessor http)
+public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageMetrics metrics)
 {
     public const string FromMemory = "memory";
     public const string FromLog = "log";
@@ -23,8 +23,11 @@ public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageM
     /// </summary>
     public const string RetainedFromHeader = "Flexprice-Retained-From";
 
-    /// <summary>The answer and where it came from (<see cref="FromMemory"/> or <see cref="FromLog"/>), or null when <paramref name="externalCustomerId"/> names no customer of the tenant.</summary>
-    public async Task<(UsageAnswer Answer, string Source)?> QueryAsync(string tenantId, string? externalCustomerId, UsageQuery query, CancellationToken cancellationToken)
+    /// <summary>
+    /// The answer and where it came from (<see cref="FromMemory"/> or <see cref="FromLog"/>), or null when <paramref name="externalCustomerId"/>
+    /// names no customer of the tenant. <paramref name="http"/>: the request asking (its cancellation; the answer's headers).
+    /// </summary>
+    public async Task<(UsageAnswer Answer, string Source)?> QueryAsync(HttpContext http, string tenantId, string? externalCustomerId, UsageQuery query)
     {
         var started = metrics.Start();
         // Refused before any work when the answer would hold too many windows (400 naming window_size).
@@ -44,16 +47,16 @@ public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageM
             }
         }
 
-        var fromLog = await ComputeFromLogAsync(tenantId, externalCustomerId, query, cancellationToken);
+        var fromLog = await ComputeFromLogAsync(http, tenantId, externalCustomerId, query);
         metrics.Answered(FromLog, started);
         return (fromLog, FromLog);
     }
 
     /// <summary>The answer computed from the event log alone.</summary>
-    public async Task<UsageAnswer> FromLogAsync(string tenantId, string? externalCustomerId, UsageQuery query, CancellationToken cancellationToken)
+    public async Task<UsageAnswer> FromLogAsync(HttpContext http, string tenantId, string? externalCustomerId, UsageQuery query)
     {
         var started = metrics.Start();
-        var answer = await ComputeFromLogAsync(tenantId, externalCustomerId, query, cancellationToken);
+        var answer = await ComputeFromLogAsync(http, tenantId, externalCustomerId, query);
         metrics.Answered(FromLog, started);
         return answer;
     }
@@ -62,11 +65,12 @@ public sealed class UsageQueryService(GrainRefs grains, EventQueries log, UsageM
     /// Streams the matching events in time order through a <see cref="UsageFold"/>: one event's JSON is held at a time,
     /// and a bucket's aggregates only until the next bucket begins, so memory does not grow with the range.
     /// </summary>
-    private async Task<UsageAnswer> ComputeFromLogAsync(string tenantId, string? externalCustomerId, UsageQuery query, CancellationToken cancellationToken)
+    private async Task<UsageAnswer> ComputeFromLogAsync(HttpContext http, string tenantId, string? externalCustomerId, UsageQuery query)
     {
-        if (await log.RetainedFromAsync(cancellationToken) is { } retainedFrom && query.Start < retainedFrom && http.HttpContext is { } context)
+        var cancellationToken = http.RequestAborted;
+        if (await log.RetainedFromAsync(cancellationToken) is { } retainedFrom && query.Start < retainedFrom)
         {
-            context.Response.Headers[RetainedFromHeader] = retainedFrom.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            http.Response.Headers[RetainedFromHeader] = retainedFrom.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         }
 
         var meter = query.Meter;

@@ -87,7 +87,7 @@ public static class UsageSummaries
         {
             var neverResets = string.Equals(feature.ResetUsage, "NEVER", StringComparison.OrdinalIgnoreCase);
             var query = FeatureMeter.Query(feature.Meter, new UsageRange(neverResets ? AllTime.Start : from, to, TimeZoneInfo.Utc));
-            if (await queries.QueryAsync(tenantId, record.ExternalId, query, http.RequestAborted) is not var (answer, _))
+            if (await queries.QueryAsync(http, tenantId, record.ExternalId, query) is not var (answer, _))
             {
                 return Errors.NotFound(ErrorMessages.CustomerNotFound(record.ExternalId));
             }

@@ -54,7 +54,27 @@ public static class Ids
     public static string NewApiKey() => ApiKeyPrefix + RandomNumberGenerator.GetString(Base62, ApiKeyRandomChars);
 
     /// <summary>How API keys are stored: the lowercase SHA-256 hex of the raw key.</summary>
-    public static string HashApiKey(string rawKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rawKey)));
+    public static string HashApiKey(string rawKey)
+    {
+        // On every request: the key's bytes and its hash stay on the stack (a key longer than any this server makes
+        // goes to a rented buffer), so only the hex string is allocated.
+        var length = Encoding.UTF8.GetMaxByteCount(rawKey.Length);
+        byte[]? rented = null;
+        var bytes = length <= 512 ? stackalloc byte[length] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(bytes[..Encoding.UTF8.GetBytes(rawKey, bytes)], hash);
+            return Convert.ToHexStringLower(hash);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+            }
+        }
+    }
 
     /// <summary>What a key looks like in lists: its first five and last two characters.</summary>
     public static string DisplayId(string rawKey) => rawKey.Length <= 7 ? rawKey : $"{rawKey[..5]}...{rawKey[^2..]}";
