@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Flexprice.Grains.Ingestion;
 using Flexprice.Grains.Projection;
 using Flexprice.Grains.State;
@@ -79,7 +80,7 @@ public sealed class CustomerGrain(
     {
         try
         {
-            if (!await PrepareAsync(batches.Max(b => b.CatalogVersion)))
+            if (!await PrepareAsync(NewestCatalogVersion(batches)))
             {
                 return [.. batches.Select(NotFound)];
             }
@@ -150,7 +151,7 @@ public sealed class CustomerGrain(
                     // the others go again without them.
                     foreach (var part in conflicted)
                     {
-                        results[part.Batch] = new IngestResult(true, [.. Decide(part, batches[part.Batch], appended)]);
+                        results[part.Batch] = new IngestResult(true, ImmutableCollectionsMarshal.AsImmutableArray(Decide(part, batches[part.Batch], appended)));
                     }
 
                     continue;
@@ -177,7 +178,7 @@ public sealed class CustomerGrain(
                 stored = true;
                 foreach (var part in plan.Parts)
                 {
-                    results[part.Batch] = new IngestResult(true, [.. Decide(part, batches[part.Batch], appended)]);
+                    results[part.Batch] = new IngestResult(true, ImmutableCollectionsMarshal.AsImmutableArray(Decide(part, batches[part.Batch], appended)));
                 }
             }
 
@@ -186,7 +187,8 @@ public sealed class CustomerGrain(
                 await CheckpointAsync(CancellationToken.None);
             }
 
-            return [.. results.Select(r => r!)];
+            // Every batch has its result by now; the array is this call's own, so it is handed out as it is.
+            return ImmutableCollectionsMarshal.AsImmutableArray<IngestResult>(results!);
         }
         catch (Exception ex) when (StorageFaultTranslation.Translate(ex, logger, this.GetGrainId(), nameof(IngestMany)) is { } translated)
         {
@@ -356,7 +358,7 @@ public sealed class CustomerGrain(
                 continue;
             }
 
-            if (claimed is not null && batch.Events.Any(e => claimed.Contains(e.EventId)))
+            if (claimed is not null && AnyClaimed(batch.Events, claimed))
             {
                 continue;
             }
@@ -464,7 +466,12 @@ public sealed class CustomerGrain(
             for (var k = 0; k < part.Pending.Count; k++)
             {
                 var e = plan.Events[offset + k];
-                if (appended.Inserted.TryGetValue(e.EventId, out var seq))
+                if (appended.Inserted is InsertedInOrder inOrder)
+                {
+                    // plan.Events is the request the append was given: its positions follow from the index.
+                    _projection.Append(inOrder.At(offset + k), e, part.CatalogVersion);
+                }
+                else if (appended.Inserted.TryGetValue(e.EventId, out var seq))
                 {
                     _projection.Append(seq, e, part.CatalogVersion);
                 }
@@ -691,6 +698,30 @@ public sealed class CustomerGrain(
 
     // Made once: GetGrain works out the interface's type name on every call.
     private ITenantCatalogGrain Catalog() => _catalogGrain ??= GrainFactory.GetGrain<ITenantCatalogGrain>(_tenantId);
+
+    private static long NewestCatalogVersion(ImmutableArray<IngestBatch> batches)
+    {
+        var newest = long.MinValue;
+        foreach (var batch in batches)
+        {
+            newest = Math.Max(newest, batch.CatalogVersion);
+        }
+
+        return newest;
+    }
+
+    private static bool AnyClaimed(ImmutableArray<IngestEvent> events, HashSet<string> claimed)
+    {
+        foreach (var e in events)
+        {
+            if (claimed.Contains(e.EventId))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static IngestResult NotFound(IngestBatch batch) => new(false, [.. new EventOutcome[batch.Events.Length]]);
 

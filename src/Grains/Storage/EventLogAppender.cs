@@ -11,7 +11,7 @@ namespace Flexprice.Grains.Storage;
 /// <c>event_ids</c>, whose primary key (tenant, event id, external customer id) gives the database the last word on
 /// duplicates, and each customer's new last position into <c>event_log_heads</c>, which orders each customer's log.
 /// </summary>
-public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartitions partitions, IOptions<EventLogRetentionOptions> retention)
+public sealed partial class EventLogAppender(FlexpriceDatabase database, EventLogPartitions partitions, IOptions<EventLogRetentionOptions> retention)
 {
     // The end of both append statements: the rows of r (those whose group's head moved) go into the idempotency
     // key and the log, in the one statement that moved the heads.
@@ -107,6 +107,9 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
         SELECT 1, x.grp, x.event_id, x.fingerprint, x.customer_seq FROM existing x
         """;
 
+    private static readonly Statement AppendUnnamed = new(AppendUnnamedSql);
+    private static readonly Statement AppendNamed = new(AppendNamedSql);
+
     /// <summary>An appender with the default retention (keep forever), for tests and tools.</summary>
     public EventLogAppender(FlexpriceDatabase database)
         : this(database, new EventLogPartitions(database), Options.Create(new EventLogRetentionOptions()))
@@ -145,7 +148,7 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
             if (request.Events.Count == 0)
             {
                 // Nothing to log: no statement, and above all no head at position 0 (made, it would never move).
-                results[g] = new AppendResult([], AppendResult.NoneExisting, 0);
+                results[g] = new AppendResult(AppendResult.NoneInserted, AppendResult.NoneExisting, 0);
                 continue;
             }
 
@@ -269,32 +272,32 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
             }
         }
 
-        var inserted = new Dictionary<string, long>[groupCount];
-        // Only client-named ids can be found stored already: with none, every group shares the one empty map.
+        // Only client-named ids can be found stored already, or inserted apart from others of their request: without
+        // them, a group's rows went in all together or not at all (moved), and every group shares the one empty map.
+        var inserted = anyNamed ? new Dictionary<string, long>[groupCount] : null;
+        var moved = anyNamed ? null : new bool[groupCount];
         var existing = new Dictionary<string, byte[]>?[groupCount];
         var lastExistingSeq = new long[groupCount];
-        for (var g = 0; g < groupCount; g++)
+        for (var g = 0; g < groupCount && anyNamed; g++)
         {
-            inserted[g] = new Dictionary<string, long>(requests[g].Events.Count, StringComparer.Ordinal);
-            existing[g] = anyNamed ? new Dictionary<string, byte[]>(StringComparer.Ordinal) : null;
+            inserted![g] = new Dictionary<string, long>(requests[g].Events.Count, StringComparer.Ordinal);
+            existing[g] = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         }
 
-        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        // One statement, so no BEGIN and COMMIT: PostgreSQL runs it as a transaction of its own and commits it
-        // (WAL flushed) before it reports ready for the next query, which the reader waits for when it is disposed
-        // below. The results are used only after that; a failed commit throws there, having stored nothing.
-        await using var command = new NpgsqlCommand(anyNamed ? AppendNamedSql : AppendUnnamedSql, connection);
-        command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.TimestampTz) { TypedValue = now });
-        command.Parameters.Add(new NpgsqlParameter<string[]>("g_tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = tenants });
-        command.Parameters.Add(new NpgsqlParameter<string[]>("g_customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = customers });
-        command.Parameters.Add(new NpgsqlParameter<long[]>("g_afters", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = afters });
-        command.Parameters.Add(new NpgsqlParameter<int[]>("groups", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = groups });
-        command.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
-        command.Parameters.Add(new NpgsqlParameter<string[]>("names", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = names });
-        command.Parameters.Add(new NpgsqlParameter<string?[]>("sources", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = sources });
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]>("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = times });
-        command.Parameters.Add(new NpgsqlParameter<string[]>("properties", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = properties });
-        command.Parameters.Add(new NpgsqlParameter<byte[][]>("fingerprints", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = fingerprints });
+        // The parameters by position (see Statement); the lookup's only with client-named ids, the positions only without.
+        var statement = anyNamed ? AppendNamed : AppendUnnamed;
+        var parameters = statement.NewParameters();
+        statement.Set(parameters, "now", new NpgsqlParameter<DateTime> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = now });
+        statement.Set(parameters, "g_tenants", TextArray(tenants));
+        statement.Set(parameters, "g_customers", TextArray(customers));
+        statement.Set(parameters, "g_afters", new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = afters });
+        statement.Set(parameters, "groups", new NpgsqlParameter<int[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, TypedValue = groups });
+        statement.Set(parameters, "ids", TextArray(ids));
+        statement.Set(parameters, "names", TextArray(names));
+        statement.Set(parameters, "sources", TextArray(sources));
+        statement.Set(parameters, "times", new NpgsqlParameter<DateTime[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, TypedValue = times });
+        statement.Set(parameters, "properties", TextArray(properties));
+        statement.Set(parameters, "fingerprints", new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, TypedValue = fingerprints });
         if (anyNamed)
         {
             // The lookup's arrays, row by row; a server-made id is NULL there (never looked up, never found).
@@ -314,16 +317,21 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
                 }
             }
 
-            command.Parameters.Add(new NpgsqlParameter<string[]>("r_tenants", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowTenants });
-            command.Parameters.Add(new NpgsqlParameter<string[]>("r_customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = rowCustomers });
-            command.Parameters.Add(new NpgsqlParameter<string?[]>("lookup_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = lookupIds });
+            statement.Set(parameters, "r_tenants", TextArray(rowTenants));
+            statement.Set(parameters, "r_customers", TextArray(rowCustomers));
+            statement.Set(parameters, "lookup_ids", TextArray(lookupIds));
         }
         else
         {
-            command.Parameters.Add(new NpgsqlParameter<long[]>("g_lasts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = lasts });
-            command.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seqs });
+            statement.Set(parameters, "g_lasts", new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = lasts });
+            statement.Set(parameters, "seqs", new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = seqs });
         }
 
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        // One statement, so no BEGIN and COMMIT: PostgreSQL runs it as a transaction of its own and commits it
+        // (WAL flushed) before it reports ready for the next query, which the reader waits for when it is disposed
+        // below. The results are used only after that; a failed commit throws there, having stored nothing.
+        await using var command = statement.Command(connection, parameters);
         // Prepared once per physical connection (Npgsql keeps it across pool checkouts): a flush of a
         // few rows would otherwise spend most of its time planning this statement.
         await command.PrepareAsync(cancellationToken);
@@ -334,20 +342,14 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
                 if (!anyNamed)
                 {
                     // The group's head moved: every row of it went in, at the positions computed above.
-                    var g = (int)reader.GetInt64(0) - 1;
-                    var events = requests[g].Events;
-                    for (var k = 0; k < events.Count; k++)
-                    {
-                        inserted[g][events[k].EventId] = afters[g] + k + 1;
-                    }
-
+                    moved![(int)reader.GetInt64(0) - 1] = true;
                     continue;
                 }
 
                 var group = (int)reader.GetInt64(1) - 1;
                 if (reader.GetInt32(0) == 0)
                 {
-                    inserted[group][reader.GetString(2)] = reader.GetInt64(4);
+                    inserted![group][reader.GetString(2)] = reader.GetInt64(4);
                 }
                 else
                 {
@@ -363,6 +365,14 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
         for (var g = 0; g < groupCount; g++)
         {
             var events = requests[g].Events;
+            if (moved is not null)
+            {
+                results[g] = moved[g]
+                    ? new AppendResult(new InsertedInOrder(events, afters[g]), AppendResult.NoneExisting, 0)
+                    : new AppendResult(AppendResult.NoneInserted, AppendResult.NoneExisting, 0, Collided: true);
+                continue;
+            }
+
             var found = existing[g];
             var conflict = false;
             if (found is { Count: > 0 })
@@ -374,9 +384,53 @@ public sealed class EventLogAppender(FlexpriceDatabase database, EventLogPartiti
             }
 
             var expected = conflict ? 0 : events.Count - (found?.Count ?? 0);
-            results[g] = new AppendResult(inserted[g], found ?? AppendResult.NoneExisting, lastExistingSeq[g], Collided: inserted[g].Count != expected);
+            results[g] = new AppendResult(inserted![g], found ?? AppendResult.NoneExisting, lastExistingSeq[g], Collided: inserted[g].Count != expected);
         }
 
         return results;
+    }
+
+    private static NpgsqlParameter<string?[]> TextArray(string?[] values) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = values };
+
+    /// <summary>
+    /// A statement written with named placeholders (<c>@name</c>) and sent with positional ones (<c>$1</c>, <c>$2</c>, …):
+    /// Npgsql sends a command whose parameters have no names as it is, where named ones make it parse and rewrite the
+    /// statement's text (some 2 KB) on every flush.
+    /// </summary>
+    private sealed partial class Statement
+    {
+        private readonly Dictionary<string, int> _positions = new(StringComparer.Ordinal);
+        private readonly string _text;
+
+        public Statement(string sql) =>
+            _text = Placeholder().Replace(sql, match =>
+            {
+                var name = match.Groups[1].Value;
+                if (!_positions.TryGetValue(name, out var position))
+                {
+                    _positions[name] = position = _positions.Count + 1;
+                }
+
+                return "$" + position.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            });
+
+        public NpgsqlParameter[] NewParameters() => new NpgsqlParameter[_positions.Count];
+
+        public void Set(NpgsqlParameter[] parameters, string name, NpgsqlParameter parameter) => parameters[_positions[name] - 1] = parameter;
+
+        public NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlParameter[] parameters)
+        {
+            var command = new NpgsqlCommand(_text, connection);
+            for (var k = 0; k < parameters.Length; k++)
+            {
+                command.Parameters.Add(parameters[k] ?? throw new InvalidOperationException($"Parameter ${k + 1} of the append statement was not set"));
+            }
+
+            return command;
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex("@([a-z_]+)")]
+        private static partial System.Text.RegularExpressions.Regex Placeholder();
     }
 }
