@@ -154,7 +154,7 @@ public static class EventsApi
         var tenantId = http.Caller().TenantId;
         var catalog = await services.Catalogs.ForCallerAsync(http);
         var parsed = new List<ParsedEvent>(json.Count);
-        var invalid = new List<IndexedError>();
+        List<IndexedError>? invalid = null;
         for (var index = 0; index < json.Count; index++)
         {
             if (EventParser.TryParse(json[index], catalog, services.Time, out var e, out var message))
@@ -163,11 +163,11 @@ public static class EventsApi
             }
             else
             {
-                invalid.Add(new IndexedError(index, message));
+                (invalid ??= []).Add(new IndexedError(index, message));
             }
         }
 
-        if (invalid.Count > 0)
+        if (invalid is not null)
         {
             return new IngestOutcome(parsed, null, Refusal.PerEvent(StatusCodes.Status400BadRequest, invalid));
         }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Flexprice.Api.Telemetry;
 using Flexprice.Grains;
 
@@ -71,32 +72,49 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
             }
         }
 
-        var calls = new Task<IngestResult>[groups.Count];
-        for (var g = 0; g < groups.Count; g++)
+        IngestResult?[] results;
+        Task<IngestResult>[]? calls = null;
+        if (groups.Count == 1)
         {
-            await PoolSlices.BeforeAsync(g);
-            calls[g] = lanes.SendAsync(groups[g].GrainKey, groups[g].Grain, groups[g].Batch);
-        }
-        try
-        {
-            await Task.WhenAll(calls);
-        }
-        catch when (calls.Any(c => c.IsCompletedSuccessfully) && calls.Where(c => c.IsFaulted).All(c => TransientFaults.IsTransient(c.Exception)))
-        {
-            // Some parts were answered, the others met a passing fault: the verdict tells which is which.
-        }
+            // The usual single event, and a bulk for one customer: one call, awaited as it is.
+            var only = await lanes.SendAsync(groups[0].GrainKey, groups[0].Grain, groups[0].Batch);
+            if (only.Unavailable is { } reason)
+            {
+                throw new StorageUnavailableException(reason);
+            }
 
-        // A part the grain could not store for a passing fault (after others of its call were stored) is a failed part.
-        var results = calls.Select(c => c.IsCompletedSuccessfully && c.Result.Unavailable is null ? c.Result : null).ToArray();
-        if (results.All(r => r is null) && calls.All(c => c.IsCompletedSuccessfully))
+            results = [only];
+        }
+        else
         {
-            throw new StorageUnavailableException(calls[0].Result.Unavailable!);
+            calls = new Task<IngestResult>[groups.Count];
+            for (var g = 0; g < groups.Count; g++)
+            {
+                await PoolSlices.BeforeAsync(g);
+                calls[g] = lanes.SendAsync(groups[g].GrainKey, groups[g].Grain, groups[g].Batch);
+            }
+
+            try
+            {
+                await Task.WhenAll(calls);
+            }
+            catch when (calls.Any(c => c.IsCompletedSuccessfully) && calls.Where(c => c.IsFaulted).All(c => TransientFaults.IsTransient(c.Exception)))
+            {
+                // Some parts were answered, the others met a passing fault: the verdict tells which is which.
+            }
+
+            // A part the grain could not store for a passing fault (after others of its call were stored) is a failed part.
+            results = [.. calls.Select(c => c.IsCompletedSuccessfully && c.Result.Unavailable is null ? c.Result : null)];
+            if (results.All(r => r is null) && calls.All(c => c.IsCompletedSuccessfully))
+            {
+                throw new StorageUnavailableException(calls[0].Result.Unavailable!);
+            }
         }
 
         Remember(groups, results);
         var verdict = Verdict(groups, results, events.Count);
         Measure(verdict);
-        if (verdict.Unavailable && !verdict.Partial)
+        if (verdict.Unavailable && !verdict.Partial && calls is not null)
         {
             // Nothing of it stored by this request: the plain 503.
             await Task.WhenAll(calls);
@@ -147,16 +165,21 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
         {
             // The usual single event, and bulks for one customer: no grouping.
             var key = CustomerKey.For(tenantId, first);
-            var batch = ImmutableArray.CreateBuilder<IngestEvent>(events.Count);
-            foreach (var e in events)
+            var batch = new IngestEvent[events.Count];
+            for (var i = 0; i < batch.Length; i++)
             {
-                batch.Add(e.Event);
+                batch[i] = events[i].Event;
             }
 
-            return [new CustomerPart(first, key, grains.Get<ICustomerGrain>(key), events.Count == 1 ? OnlyIndex : [.. Enumerable.Range(0, events.Count)], new IngestBatch(catalogVersion, batch.MoveToImmutable()))];
+            return [new CustomerPart(first, key, grains.Get<ICustomerGrain>(key), events.Count == 1 ? OnlyIndex : [.. Enumerable.Range(0, events.Count)], new IngestBatch(catalogVersion, ImmutableCollectionsMarshal.AsImmutableArray(batch)))];
         }
 
-        return [.. events
+        return ByCustomer(tenantId, catalogVersion, events);
+    }
+
+    /// <summary>The events of a request that spans customers, grouped (the lambdas' captures are made only here).</summary>
+    private List<CustomerPart> ByCustomer(string tenantId, long catalogVersion, IReadOnlyList<ParsedEvent> events) =>
+        [.. events
             .Select((e, index) => (e, index))
             .GroupBy(x => x.e.ExternalCustomerId, StringComparer.Ordinal)
             .Select(g =>
@@ -169,7 +192,6 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
                     [.. g.Select(x => x.index)],
                     new IngestBatch(catalogVersion, [.. g.Select(x => x.e.Event)]));
             })];
-    }
 
     private static readonly ImmutableArray<int> OnlyIndex = [0];
 

@@ -35,6 +35,8 @@ public sealed class EventValidationTests(ApiFactory api)
         "42",
         "null",
         "",
+        """{"event_name": "api.calls", "external_customer_id": "cust_1"} trailing""",
+        """{"event_name": "api.calls", "external_customer_id": "cust_1"}{"event_name": "api.calls", "external_customer_id": "cust_1"}""",
     };
 
     [Theory]
