@@ -234,7 +234,7 @@ public static class EventsApi
             : throw new InvalidOperationException($"Not an error answer: {error.GetType().Name}");
     }
 
-    /// <summary>What both routes need, gathered.</summary>
-    public sealed record IngestionServices(
+    /// <summary>What both routes need, gathered (a struct: bound afresh for every request).</summary>
+    public readonly record struct IngestionServices(
         CatalogCache Catalogs, IngestionService Ingestion, IdempotencyKey IdempotencyKeys, IngestionMetrics Metrics, TimeProvider Time, ILogger<IngestionService> Logger);
 }

@@ -67,6 +67,7 @@ public static class JsonBody
         var read = await body.ReadAtLeastAsync(length, request.HttpContext.RequestAborted);
         try
         {
+            request.HttpContext.Features.Get<BodyHead>()?.Keep(read.Buffer);
             // Fewer bytes than declared and the body ended: Kestrel has thrown already (a client gone mid-body), so this
             // is the body, whole. ParseValue copies the value into a pooled buffer of the document's own (JsonDocument.Parse
             // of a sequence would keep pointing into the pipe, which Kestrel reuses once advanced); it reads one value, so

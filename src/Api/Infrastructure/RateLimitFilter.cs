@@ -31,12 +31,31 @@ public static class RateLimitHeaders
     public const string Remaining = "X-RateLimit-Remaining";
     public const string Reset = "X-RateLimit-Reset";
 
+    // The limit is the same for every request of a key, the reset second for every request of that second: their texts
+    // are made once and reused while they stay the same (a key with another limit makes its own, and so on).
+    private static NumberText? s_limit;
+    private static NumberText? s_reset;
+
     public static void Write(HttpResponse response, RateLimitDecision decision)
     {
-        response.Headers[Limit] = decision.Limit.ToString(CultureInfo.InvariantCulture);
+        response.Headers[Limit] = Text(ref s_limit, decision.Limit);
         response.Headers[Remaining] = decision.Remaining.ToString(CultureInfo.InvariantCulture);
-        response.Headers[Reset] = CeilingSeconds(decision.ResetAt.ToUnixTimeMilliseconds(), 1000).ToString(CultureInfo.InvariantCulture);
+        response.Headers[Reset] = Text(ref s_reset, CeilingSeconds(decision.ResetAt.ToUnixTimeMilliseconds(), 1000));
     }
+
+    private static string Text(ref NumberText? last, long value)
+    {
+        if (Volatile.Read(ref last) is { } known && known.Value == value)
+        {
+            return known.Text;
+        }
+
+        var made = new NumberText(value, value.ToString(CultureInfo.InvariantCulture));
+        Volatile.Write(ref last, made);
+        return made.Text;
+    }
+
+    private sealed record NumberText(long Value, string Text);
 
     /// <summary>429 with the spec's body and <c>Retry-After</c>: whole seconds, rounded up, until a request would pass.</summary>
     public static IResult TooManyRequests(HttpContext http, TimeSpan retryAfter)

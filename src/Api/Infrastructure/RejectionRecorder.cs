@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Flexprice.Grains;
 
@@ -14,8 +15,10 @@ public sealed class RejectionRecorder(IGrainFactory grains, TimeProvider time, I
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        using var head = new HeadCapturingStream(http.Request.Body, HeadBytes);
-        http.Request.Body = head;
+        // Kept by whoever reads the body (JsonBody, RequestBodies), not by a stream put in place of the body's: that would
+        // turn the request's pipe into a stream reader over it, with buffers of its own, on every request.
+        using var head = new BodyHead(HeadBytes);
+        http.Features.Set(head);
         var result = await next(context);
         // A handler's typed union (Results<…>) carries the answer inside.
         var answer = result is INestedHttpResult nested ? nested.Result : result;
@@ -31,7 +34,7 @@ public sealed class RejectionRecorder(IGrainFactory grains, TimeProvider time, I
             {
                 // Awaited (only refusals pay for it), so the refusal is listed once the client has its answer.
                 await grains.GetGrain<IRejectionLogGrain>(http.Caller().TenantId)
-                    .Record(new Rejection(time.GetUtcNow(), $"{http.Request.Method} {http.Request.Path}", status.StatusCode!.Value, reason, head.Head()));
+                    .Record(new Rejection(time.GetUtcNow(), $"{http.Request.Method} {http.Request.Path}", status.StatusCode!.Value, reason, head.Text()));
             }
             catch (Exception ex)
             {
@@ -41,24 +44,61 @@ public sealed class RejectionRecorder(IGrainFactory grains, TimeProvider time, I
 
         return result;
     }
+}
 
-    /// <summary>Passes reads through, keeping a copy of the first bytes (in a pooled buffer, given back when disposed; the inner stream stays open).</summary>
-    private sealed class HeadCapturingStream(Stream inner, int capacity) : Stream
+/// <summary>
+/// The first bytes of a request's body, for <see cref="RejectionRecorder"/> (in a pooled buffer, taken at the first byte
+/// kept and given back when disposed). Present on a request's features on the routes whose refusals are recorded.
+/// </summary>
+public sealed class BodyHead(int capacity) : IDisposable
+{
+    private byte[]? _bytes;
+    private int _length;
+
+    /// <summary>The request's body as read from here on: <c>request.Body</c>, through a copy of its first bytes when the route keeps them.</summary>
+    public static Stream Reading(HttpRequest request) =>
+        request.HttpContext.Features.Get<BodyHead>() is { } head ? new KeepingStream(request.Body, head) : request.Body;
+
+    public void Keep(ReadOnlySpan<byte> read)
     {
-        private byte[]? _head = System.Buffers.ArrayPool<byte>.Shared.Rent(capacity);
-        private int _length;
-
-        protected override void Dispose(bool disposing)
+        if (_length >= capacity || read.IsEmpty)
         {
-            if (disposing && _head is { } head)
-            {
-                _head = null;
-                System.Buffers.ArrayPool<byte>.Shared.Return(head);
-            }
+            return;
         }
 
-        public string Head() => _head is null ? "" : Encoding.UTF8.GetString(_head, 0, _length);
+        _bytes ??= ArrayPool<byte>.Shared.Rent(capacity);
+        var take = Math.Min(read.Length, capacity - _length);
+        read[..take].CopyTo(_bytes.AsSpan(_length));
+        _length += take;
+    }
 
+    public void Keep(in ReadOnlySequence<byte> read)
+    {
+        foreach (var segment in read)
+        {
+            if (_length >= capacity)
+            {
+                return;
+            }
+
+            Keep(segment.Span);
+        }
+    }
+
+    public string Text() => _bytes is null ? "" : Encoding.UTF8.GetString(_bytes, 0, _length);
+
+    public void Dispose()
+    {
+        if (_bytes is { } bytes)
+        {
+            _bytes = null;
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Passes reads through, keeping the first bytes (the inner stream stays open).</summary>
+    private sealed class KeepingStream(Stream inner, BodyHead head) : Stream
+    {
         public override bool CanRead => true;
 
         public override bool CanSeek => false;
@@ -92,13 +132,7 @@ public sealed class RejectionRecorder(IGrainFactory grains, TimeProvider time, I
 
         private int Keep(ReadOnlySpan<byte> read)
         {
-            if (_head is { } head)
-            {
-                var take = Math.Min(read.Length, capacity - _length);
-                read[..take].CopyTo(head.AsSpan(_length));
-                _length += take;
-            }
-
+            head.Keep(read);
             return read.Length;
         }
     }

@@ -35,7 +35,7 @@ public static class RequestBodies
             feature.MaxRequestBodySize = DrainLimit;
         }
 
-        return new LimitedStream(request.Body, limit);
+        return new LimitedStream(BodyHead.Reading(request), limit);
     }
 
     /// <summary>
@@ -57,9 +57,10 @@ public static class RequestBodies
         }
 
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var body = BodyHead.Reading(request);
         try
         {
-            while (await request.Body.ReadAsync(buffer, http.RequestAborted) > 0)
+            while (await body.ReadAsync(buffer, http.RequestAborted) > 0)
             {
             }
         }

@@ -18,6 +18,9 @@ namespace Flexprice.Grains.Projection;
 /// </summary>
 public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds recent)
 {
+    [ThreadStatic]
+    private static AggregateChange[]? t_changes;
+
     /// <summary>The aggregates and their positions; replaced as a whole when a checkpoint is loaded.</summary>
     public CustomerUsageState State { get; set; } = state;
 
@@ -195,18 +198,28 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
         if (inputsVersion == Catalog.Version && !e.Inputs.IsDefault && Hot is null)
         {
             var features = Catalog.FeaturesFor(e.EventName);
-            var changes = new AggregateChange[features.Length];
+            // Planned, then committed: nothing changes when a plan throws. The plans go into this thread's buffer (Append
+            // does not await, so no other fold can come between), not an array per event: a plan is some 130 bytes.
+            var changes = t_changes is { } buffer && buffer.Length >= features.Length ? buffer : t_changes = new AggregateChange[Math.Max(features.Length, 8)];
             var planned = 0;
-            foreach (var feature in features)
+            try
             {
-                var aggregate = State.Features[feature.Id];
-                if (seq > aggregate.ThroughSeq && !_catchingUp.Contains(feature.Id) && Input(e.Inputs, feature.Id) is { } input)
+                foreach (var feature in features)
                 {
-                    changes[planned++] = Aggregator.Plan(aggregate, feature.Meter.Aggregation, seq, e.Timestamp, new AggregationInput(input.Number, input.Text, input.UniqueKey));
+                    var aggregate = State.Features[feature.Id];
+                    if (seq > aggregate.ThroughSeq && !_catchingUp.Contains(feature.Id) && Input(e.Inputs, feature.Id) is { } input)
+                    {
+                        changes[planned++] = Aggregator.Plan(aggregate, feature.Meter.Aggregation, seq, e.Timestamp, new AggregationInput(input.Number, input.Text, input.UniqueKey));
+                    }
                 }
-            }
 
-            Commit(changes, planned);
+                Commit(changes, planned);
+            }
+            finally
+            {
+                // The buffer outlives the event: it keeps no reference to its aggregates or texts.
+                Array.Clear(changes, 0, planned);
+            }
         }
         else
         {
