@@ -41,7 +41,7 @@ app.MapFlexpriceMetrics();
 app.MapDashboard();
 app.MapHealthApi();
 
-var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>();
+var v1 = ApiKeyFilter.KeyRequired(app.MapGroup("/v1"));
 v1.MapEventsApi();
 v1.MapUsageApi();
 v1.MapEventDebuggerApi();

@@ -341,7 +341,7 @@ public sealed class CustomerGrain(
     /// </summary>
     private AppendPlan Plan(ImmutableArray<IngestBatch> batches, IngestResult?[] results, int perAppend)
     {
-        var plan = new AppendPlan();
+        var plan = new AppendPlan(Math.Min(batches.Length, perAppend), batches.Length == 1 ? batches[0].Events.Length : 0);
         // Only a call of several requests can have one take an id another needs.
         var claimed = batches.Length > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
         for (var b = 0; b < batches.Length && plan.Parts.Count < perAppend; b++)
@@ -729,11 +729,11 @@ public sealed class CustomerGrain(
     private sealed record AppendPart(int Batch, EventOutcome[] Outcomes, List<int> Pending, long CatalogVersion);
 
     /// <summary>The requests of the next append and their pending events, in order.</summary>
-    private sealed class AppendPlan
+    private sealed class AppendPlan(int parts, int events)
     {
-        public List<AppendPart> Parts { get; } = [];
+        public List<AppendPart> Parts { get; } = new(parts);
 
-        public List<IngestEvent> Events { get; } = [];
+        public List<IngestEvent> Events { get; } = new(events);
 
         public int Count => Parts.Count;
     }

@@ -23,9 +23,8 @@ public static class EventsApi
         events.MapPost("/", IngestOne)
             .WithName("IngestEvent")
             .WithSummary("Send one usage event; 202 once it is durably stored. An Idempotency-Key header makes a retry without event_id safe")
-            .MeasuredAs("/v1/events")
+            .WatchedAs("/v1/events")
             .RateLimited(RateLimitedRoute.Events)
-            .AddEndpointFilter<RejectionRecorder>()
             .DocumentsBody<EventRequest>()
             .WithRequestExample("""{"event_id": "evt_abc123", "event_name": "model.usage", "external_customer_id": "cust-test-customer", "timestamp": "2025-08-22T07:05:49.441Z", "source": "api", "properties": {"credits": 2, "model": "gpt-4o"}}""")
             // The key filter's answer; the handler's own are described by its result types.
@@ -34,9 +33,8 @@ public static class EventsApi
         events.MapPost("/bulk", IngestBulk)
             .WithName("IngestEventsBulk")
             .WithSummary("Send 1 to 1000 events; all are stored, or none. Prefer: return=representation adds event_ids and duplicates")
-            .MeasuredAs("/v1/events/bulk")
+            .WatchedAs("/v1/events/bulk")
             .RateLimited(RateLimitedRoute.Bulk)
-            .AddEndpointFilter<RejectionRecorder>()
             .DocumentsBody<BulkEventRequest>()
             .WithRequestExample("""{"events": [{"event_name": "model.usage", "external_customer_id": "cust-test-customer", "properties": {"credits": 2}}, {"event_name": "model.usage", "external_customer_id": "cust-another-customer", "properties": {"credits": 5}}]}""")
             .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);

@@ -1,53 +1,10 @@
 using System.Buffers;
 using System.Text;
-using Flexprice.Grains;
 
 namespace Flexprice.Api.Infrastructure;
 
 /// <summary>
-/// Tells the tenant's <see cref="IRejectionLogGrain"/> about every ingestion request answered 400, 409 or 503,
-/// with the reason and the first bytes of the body, so an operator can see why events were turned away.
-/// </summary>
-public sealed class RejectionRecorder(IGrainFactory grains, TimeProvider time, ILogger<RejectionRecorder> logger) : IEndpointFilter
-{
-    public const int HeadBytes = IRejectionLogGrain.MaxHeadChars;
-
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        // Kept by whoever reads the body (JsonBody, RequestBodies), not by a stream put in place of the body's: that would
-        // turn the request's pipe into a stream reader over it, with buffers of its own, on every request.
-        using var head = new BodyHead(HeadBytes);
-        http.Features.Set(head);
-        var result = await next(context);
-        // A handler's typed union (Results<…>) carries the answer inside.
-        var answer = result is INestedHttpResult nested ? nested.Result : result;
-        if (answer is IStatusCodeHttpResult { StatusCode: 400 or 409 or 503 } status && http.HasCaller())
-        {
-            var reason = answer is IValueHttpResult { Value: { } value } ? value switch
-            {
-                BulkErrorResponse bulk => $"{bulk.Error} ({bulk.Errors.Count} events refused)",
-                ErrorResponse error => error.Error,
-                _ => "",
-            } : "";
-            try
-            {
-                // Awaited (only refusals pay for it), so the refusal is listed once the client has its answer.
-                await grains.GetGrain<IRejectionLogGrain>(http.Caller().TenantId)
-                    .Record(new Rejection(time.GetUtcNow(), $"{http.Request.Method} {http.Request.Path}", status.StatusCode!.Value, reason, head.Text()));
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Recording a refused request failed");
-            }
-        }
-
-        return result;
-    }
-}
-
-/// <summary>
-/// The first bytes of a request's body, for <see cref="RejectionRecorder"/> (in a pooled buffer, taken at the first byte
+/// The first bytes of a request's body, for the rejection log (<see cref="IngestionOutcomeFilter"/>) (in a pooled buffer, taken at the first byte
 /// kept and given back when disposed). Present on a request's features on the routes whose refusals are recorded.
 /// </summary>
 public sealed class BodyHead(int capacity) : IDisposable
