@@ -42,7 +42,7 @@ public static class EventsApi
         return v1;
     }
 
-    private static async Task<Results<Accepted<EventAcceptedResponse>, BadRequest<ErrorResponse>, Conflict<ErrorResponse>, PayloadTooLarge<ErrorResponse>, ServiceUnavailable<ErrorResponse>, JsonHttpResult<ErrorResponse>>> IngestOne(
+    private static async Task<Results<EventAccepted, BadRequest<ErrorResponse>, Conflict<ErrorResponse>, PayloadTooLarge<ErrorResponse>, ServiceUnavailable<ErrorResponse>, JsonHttpResult<ErrorResponse>>> IngestOne(
         HttpContext http, [AsParameters] IngestionServices services)
     {
         var (document, error) = await JsonBody.ParseAsync(http.Request);
@@ -56,11 +56,11 @@ public static class EventsApi
             var outcome = await IngestAsync(http, services, IngestRoute.Single, [document.RootElement]);
             return outcome.Refusal is { } refusal
                 ? Refused(refusal)
-                : TypedResults.Accepted((string?)null, new EventAcceptedResponse(outcome.Events[0].Event.EventId, EventAccepted));
+                : new EventAccepted(outcome.Events[0].Event.EventId);
         }
 
         // One event: its refusal in the one error shape.
-        static Results<Accepted<EventAcceptedResponse>, BadRequest<ErrorResponse>, Conflict<ErrorResponse>, PayloadTooLarge<ErrorResponse>, ServiceUnavailable<ErrorResponse>, JsonHttpResult<ErrorResponse>> Refused(Refusal refusal)
+        static Results<EventAccepted, BadRequest<ErrorResponse>, Conflict<ErrorResponse>, PayloadTooLarge<ErrorResponse>, ServiceUnavailable<ErrorResponse>, JsonHttpResult<ErrorResponse>> Refused(Refusal refusal)
         {
             var body = refusal.Body ?? ErrorResponse.For(refusal.Status, refusal.Errors![0].Error);
             return refusal.Status switch
