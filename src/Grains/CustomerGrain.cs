@@ -80,6 +80,11 @@ public sealed class CustomerGrain(
     {
         try
         {
+            if (batches.IsEmpty)
+            {
+                return [];
+            }
+
             if (!await PrepareAsync(NewestCatalogVersion(batches)))
             {
                 return [.. batches.Select(NotFound)];

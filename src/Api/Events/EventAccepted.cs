@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Metadata;
 
@@ -8,7 +9,8 @@ namespace Flexprice.Api.Events;
 /// The single event's 202, <c>{"event_id": …, "message": "Event accepted for processing"}</c>, as a typed result (described
 /// in the OpenAPI document like <c>Accepted&lt;EventAcceptedResponse&gt;</c>). Written straight into the response's pipe by a
 /// writer this thread keeps, where <c>TypedResults.Accepted</c> makes a JSON writer and a serializer's task for every request:
-/// the route's answer on its hot path. Kestrel sends it with its length once the handler returns.
+/// the route's answer on its hot path. Escaped as ASP.NET Core's JSON options escape (<c>UnsafeRelaxedJsonEscaping</c>, which
+/// <c>Program.cs</c> keeps), and sent with its length.
 /// </summary>
 public sealed class EventAccepted(string eventId) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<EventAcceptedResponse>
 {
@@ -31,7 +33,7 @@ public sealed class EventAccepted(string eventId) : IResult, IEndpointMetadataPr
         var response = httpContext.Response;
         response.StatusCode = StatusCode;
         response.ContentType = "application/json; charset=utf-8";
-        var writer = t_writer ??= new Utf8JsonWriter(response.BodyWriter);
+        var writer = t_writer ??= new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.Reset(response.BodyWriter);
         try
         {
@@ -39,6 +41,7 @@ public sealed class EventAccepted(string eventId) : IResult, IEndpointMetadataPr
             writer.WriteString("event_id"u8, eventId);
             writer.WriteString("message"u8, EventsApi.EventAccepted);
             writer.WriteEndObject();
+            response.ContentLength = writer.BytesPending;
             writer.Flush();
         }
         finally

@@ -49,9 +49,9 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
     // Bounded: when full it starts over, which costs only some Check calls.
     private readonly ClearingCache<string, bool> _knownCustomers = new(1_000_000);
 
-    // Each customer's grain key and reference, by tenant and external id: the key's text is made once per customer, not
-    // for every request (bounded like GrainRefs).
-    private readonly ClearingCache<(string TenantId, string ExternalCustomerId), (string Key, ICustomerGrain Grain)> _customers = new(100_000);
+    // Each customer's grain key, by tenant and external id: its text is made once per customer, not for every request
+    // (bounded like GrainRefs, which keeps the references).
+    private readonly ClearingCache<(string TenantId, string ExternalCustomerId), string> _customerKeys = new(100_000);
 
     public async Task<IngestVerdict> IngestAsync(string tenantId, long catalogVersion, IReadOnlyList<ParsedEvent> events)
     {
@@ -168,21 +168,18 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
         if (oneCustomer)
         {
             // The usual single event, and bulks for one customer: no grouping.
-            if (!_customers.TryGet((tenantId, first), out var customer))
+            if (!_customerKeys.TryGet((tenantId, first), out var key))
             {
-                var made = CustomerKey.For(tenantId, first);
-                customer = (made, grains.Get<ICustomerGrain>(made));
-                _customers.Add((tenantId, first), customer);
+                key = CustomerKey.For(tenantId, first);
+                _customerKeys.Add((tenantId, first), key);
             }
-
-            var (key, grain) = customer;
             var batch = new IngestEvent[events.Count];
             for (var i = 0; i < batch.Length; i++)
             {
                 batch[i] = events[i].Event;
             }
 
-            return [new CustomerPart(first, key, grain, events.Count == 1 ? OnlyIndex : [.. Enumerable.Range(0, events.Count)], new IngestBatch(catalogVersion, ImmutableCollectionsMarshal.AsImmutableArray(batch)))];
+            return [new CustomerPart(first, key, grains.Get<ICustomerGrain>(key), events.Count == 1 ? OnlyIndex : [.. Enumerable.Range(0, events.Count)], new IngestBatch(catalogVersion, ImmutableCollectionsMarshal.AsImmutableArray(batch)))];
         }
 
         return ByCustomer(tenantId, catalogVersion, events);

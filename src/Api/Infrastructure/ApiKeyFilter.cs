@@ -14,12 +14,7 @@ public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle)
     public const string HeaderName = "x-api-key";
 
     /// <summary>Puts the routes of <paramref name="group"/> behind the key, with one filter made from the application's services per route.</summary>
-    public static RouteGroupBuilder KeyRequired(RouteGroupBuilder group) =>
-        group.AddEndpointFilterFactory((context, next) =>
-        {
-            var filter = ActivatorUtilities.CreateInstance<ApiKeyFilter>(context.ApplicationServices);
-            return invocation => filter.InvokeAsync(invocation, next);
-        });
+    public static RouteGroupBuilder KeyRequired(RouteGroupBuilder group) => group.AddEndpointFilterFactory(SharedFilter.Of<ApiKeyFilter>());
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

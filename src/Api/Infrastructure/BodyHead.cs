@@ -11,6 +11,7 @@ public sealed class BodyHead(int capacity) : IDisposable
 {
     private byte[]? _bytes;
     private int _length;
+    private bool _disposed;
 
     /// <summary>The request's body as read from here on: <c>request.Body</c>, through a copy of its first bytes when the route keeps them.</summary>
     public static Stream Reading(HttpRequest request) =>
@@ -18,7 +19,7 @@ public sealed class BodyHead(int capacity) : IDisposable
 
     public void Keep(ReadOnlySpan<byte> read)
     {
-        if (_length >= capacity || read.IsEmpty)
+        if (_disposed || _length >= capacity || read.IsEmpty)
         {
             return;
         }
@@ -46,6 +47,7 @@ public sealed class BodyHead(int capacity) : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         if (_bytes is { } bytes)
         {
             _bytes = null;

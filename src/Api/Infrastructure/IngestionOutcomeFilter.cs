@@ -23,23 +23,34 @@ public sealed class IngestionOutcomeFilter(string route, IngestionMetrics metric
         // turn the request's pipe into a stream reader over it, with buffers of its own, on every request.
         using var head = new BodyHead(HeadBytes);
         http.Features.Set(head);
-        var result = await next(context);
+        object? result;
+        try
+        {
+            result = await next(context);
+        }
+        finally
+        {
+            // Nothing reads the body after the route: the head is no longer the request's.
+            http.Features.Set<BodyHead>(null);
+        }
+
         // A handler's typed union (Results<…>) carries the answer inside.
         var answer = result is INestedHttpResult nested ? nested.Result : result;
         var status = answer is IStatusCodeHttpResult { StatusCode: { } code } ? code : http.Response.StatusCode;
         string? rejection = null;
         if (status >= 400)
         {
-            var error = answer is IValueHttpResult { Value: { } value } ? value switch
+            // The error for the metric's reason; the words for the rejection log.
+            var (error, reason) = answer is IValueHttpResult { Value: { } value } ? value switch
             {
-                ErrorResponse e => e.Error,
-                BulkErrorResponse b => b.Error,
-                _ => null,
-            } : null;
+                ErrorResponse e => (e.Error, e.Error),
+                BulkErrorResponse b => (b.Error, $"{b.Error} ({b.Errors.Count} events refused)"),
+                _ => (null, ""),
+            } : (null, "");
             rejection = IngestionMetrics.RejectionReason(status, error);
             if (status is 400 or 409 or 503 && http.HasCaller())
             {
-                await RecordAsync(http, status, answer, head);
+                await RecordAsync(http, status, reason, head);
             }
         }
 
@@ -47,14 +58,8 @@ public sealed class IngestionOutcomeFilter(string route, IngestionMetrics metric
         return result;
     }
 
-    private async Task RecordAsync(HttpContext http, int status, object? answer, BodyHead head)
+    private async Task RecordAsync(HttpContext http, int status, string reason, BodyHead head)
     {
-        var reason = answer is IValueHttpResult { Value: { } value } ? value switch
-        {
-            BulkErrorResponse bulk => $"{bulk.Error} ({bulk.Errors.Count} events refused)",
-            ErrorResponse error => error.Error,
-            _ => "",
-        } : "";
         try
         {
             // Awaited (only refusals pay for it), so the refusal is listed once the client has its answer.
@@ -75,9 +80,20 @@ public static class IngestionOutcomeConventions
     /// with one filter made from the application's services when the route is built.
     /// </summary>
     public static RouteHandlerBuilder WatchedAs(this RouteHandlerBuilder endpoint, string route) =>
-        endpoint.AddEndpointFilterFactory((context, next) =>
+        endpoint.AddEndpointFilterFactory(SharedFilter.Of<IngestionOutcomeFilter>(route));
+}
+
+/// <summary>
+/// A route filter made once, from the application's services, when its route is built: <c>AddEndpointFilter&lt;T&gt;()</c>
+/// makes one from the request's services on every request.
+/// </summary>
+public static class SharedFilter
+{
+    public static Func<EndpointFilterFactoryContext, EndpointFilterDelegate, EndpointFilterDelegate> Of<TFilter>(params object[] arguments)
+        where TFilter : IEndpointFilter =>
+        (context, next) =>
         {
-            var filter = ActivatorUtilities.CreateInstance<IngestionOutcomeFilter>(context.ApplicationServices, route);
+            var filter = ActivatorUtilities.CreateInstance<TFilter>(context.ApplicationServices, arguments);
             return invocation => filter.InvokeAsync(invocation, next);
-        });
+        };
 }

@@ -10,8 +10,10 @@ namespace Flexprice.Api.Infrastructure;
 /// </summary>
 public static class JsonBody
 {
-    /// <summary>A body of a known length up to this size is read whole from the request's pipe and parsed in place.</summary>
+    /// <summary>A body of a known length up to this size is read whole from the request's pipe and parsed from there.</summary>
     private const long InPlaceLimit = 64 * 1024;
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     public static async ValueTask<(JsonDocument? Document, IResult? Error)> ParseAsync(HttpRequest request, long limit = RequestBodies.SingleObjectLimit)
     {
@@ -59,7 +61,7 @@ public static class JsonBody
 
     /// <summary>
     /// The usual small body, whose length the client declared (Kestrel delivers exactly that many bytes): awaited in
-    /// the request's pipe, usually already there, and parsed from it, without a stream, a buffer of its own or a task.
+    /// the request's pipe, usually already there, and parsed from it, without a stream over the pipe or a task.
     /// </summary>
     private static async ValueTask<JsonDocument> ParseInPlaceAsync(HttpRequest request, int length)
     {
@@ -72,7 +74,14 @@ public static class JsonBody
             // is the body, whole. ParseValue copies the value into a pooled buffer of the document's own (JsonDocument.Parse
             // of a sequence would keep pointing into the pipe, which Kestrel reuses once advanced); it reads one value, so
             // anything after it is checked here, as Parse would.
-            var reader = new Utf8JsonReader(read.Buffer);
+            // A leading UTF-8 byte order mark is skipped, as JsonDocument.ParseAsync skips it for larger bodies.
+            var json = read.Buffer;
+            if (new System.Buffers.SequenceReader<byte>(json).IsNext(Utf8Bom))
+            {
+                json = json.Slice(Utf8Bom.Length);
+            }
+
+            var reader = new Utf8JsonReader(json);
             var document = JsonDocument.ParseValue(ref reader);
             try
             {

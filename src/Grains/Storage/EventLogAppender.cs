@@ -276,12 +276,12 @@ public sealed partial class EventLogAppender(FlexpriceDatabase database, EventLo
         // them, a group's rows went in all together or not at all (moved), and every group shares the one empty map.
         var inserted = anyNamed ? new Dictionary<string, long>[groupCount] : null;
         var moved = anyNamed ? null : new bool[groupCount];
-        var existing = new Dictionary<string, byte[]>?[groupCount];
-        var lastExistingSeq = new long[groupCount];
+        var existing = anyNamed ? new Dictionary<string, byte[]>?[groupCount] : null;
+        var lastExistingSeq = anyNamed ? new long[groupCount] : null;
         for (var g = 0; g < groupCount && anyNamed; g++)
         {
             inserted![g] = new Dictionary<string, long>(requests[g].Events.Count, StringComparer.Ordinal);
-            existing[g] = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            existing![g] = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         }
 
         // The parameters by position (see Statement); the lookup's only with client-named ids, the positions only without.
@@ -353,8 +353,8 @@ public sealed partial class EventLogAppender(FlexpriceDatabase database, EventLo
                 }
                 else
                 {
-                    existing[group]![reader.GetString(2)] = reader.GetFieldValue<byte[]>(3);
-                    lastExistingSeq[group] = Math.Max(lastExistingSeq[group], reader.GetInt64(4));
+                    existing![group]![reader.GetString(2)] = reader.GetFieldValue<byte[]>(3);
+                    lastExistingSeq![group] = Math.Max(lastExistingSeq[group], reader.GetInt64(4));
                 }
             }
         }
@@ -373,7 +373,7 @@ public sealed partial class EventLogAppender(FlexpriceDatabase database, EventLo
                 continue;
             }
 
-            var found = existing[g];
+            var found = existing![g];
             var conflict = false;
             if (found is { Count: > 0 })
             {
@@ -384,7 +384,7 @@ public sealed partial class EventLogAppender(FlexpriceDatabase database, EventLo
             }
 
             var expected = conflict ? 0 : events.Count - (found?.Count ?? 0);
-            results[g] = new AppendResult(inserted![g], found ?? AppendResult.NoneExisting, lastExistingSeq[g], Collided: inserted[g].Count != expected);
+            results[g] = new AppendResult(inserted![g], found ?? AppendResult.NoneExisting, lastExistingSeq![g], Collided: inserted[g].Count != expected);
         }
 
         return results;

@@ -69,9 +69,11 @@ public static class Ids
         }
         finally
         {
+            // The raw key's bytes are a secret: none left behind, on the stack or in the pool.
+            CryptographicOperations.ZeroMemory(bytes);
             if (rented is not null)
             {
-                System.Buffers.ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
             }
         }
     }

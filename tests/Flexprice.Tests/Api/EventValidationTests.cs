@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Flexprice.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Flexprice.Tests.Api;
 
@@ -134,6 +135,48 @@ public sealed class EventValidationTests(ApiFactory api)
 
             await response.AssertErrorAsync(HttpStatusCode.BadRequest, "Invalid JSON format");
             await AssertNothingCountedAsync(tenant);
+        }
+    }
+
+    [Fact]
+    public async Task Body_starting_with_a_byte_order_mark_is_read_as_json()
+    {
+        var (tenant, _) = await TenantWithCountFeatureAsync();
+        using (tenant)
+        {
+            // A declared length (the body read from the request's pipe) and a chunked body (read as a stream): both skip it.
+            byte[] body = [0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes("""{"event_name": "api.calls", "external_customer_id": "cust_1"}""")];
+            var sized = new ByteArrayContent(body);
+            sized.Headers.ContentType = new("application/json");
+            await (await tenant.Http.PostAsync("/v1/events", sized)).ReadJsonAsync(HttpStatusCode.Accepted);
+            var chunked = new StreamContent(new MemoryStream(body));
+            chunked.Headers.ContentType = new("application/json");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = chunked };
+            request.Headers.TransferEncodingChunked = true;
+            await (await tenant.Http.SendAsync(request)).ReadJsonAsync(HttpStatusCode.Accepted);
+
+            Assert.Equal(2m, (await tenant.UsageAsync("cust_1"))["calls"].GetProperty("value").GetDecimal());
+        }
+    }
+
+    [Fact]
+    public async Task The_202_of_a_single_event_is_the_body_the_frameworks_serializer_writes()
+    {
+        var (tenant, _) = await TenantWithCountFeatureAsync();
+        using (tenant)
+        {
+            // Characters JSON writers may or may not escape: the answer must be byte for byte what the app's own JSON options give.
+            const string Id = "évt+<1>&'";
+            var response = await tenant.Http.PostAsync("/v1/events", new StringContent(
+                $$"""{"event_id": "{{Id}}", "event_name": "api.calls", "external_customer_id": "cust_1"}""", System.Text.Encoding.UTF8, "application/json"));
+            var text = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            var options = api.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            Assert.Equal(JsonSerializer.Serialize(new Flexprice.Api.Events.EventAcceptedResponse(Id, Flexprice.Api.Events.EventsApi.EventAccepted), options), text);
+            Assert.Equal(Id, JsonDocument.Parse(text).RootElement.GetProperty("event_id").GetString());
+            Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+            Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(text), response.Content.Headers.ContentLength);
         }
     }
 
