@@ -55,44 +55,9 @@ public sealed class BodyHead(int capacity) : IDisposable
         }
     }
 
-    /// <summary>Passes reads through, keeping the first bytes (the inner stream stays open).</summary>
-    private sealed class KeepingStream(Stream inner, BodyHead head) : Stream
+    /// <summary>Passes reads through, keeping the first bytes.</summary>
+    private sealed class KeepingStream(Stream inner, BodyHead head) : ReadThroughStream(inner)
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Keep(buffer.AsSpan(offset, inner.Read(buffer, offset, count)));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = await inner.ReadAsync(buffer, cancellationToken);
-            return Keep(buffer.Span[..read]);
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        private int Keep(ReadOnlySpan<byte> read)
-        {
-            head.Keep(read);
-            return read.Length;
-        }
+        protected override void Seen(ReadOnlySpan<byte> read) => head.Keep(read);
     }
 }
