@@ -122,7 +122,7 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
     {
         using var properties = JsonDocument.Parse(row.PropertiesJson);
         var features = Catalog.FeaturesFor(row.EventName);
-        var changes = new AggregateChange[features.Length];
+        var changes = Changes(features.Length);
         var planned = 0;
         foreach (var feature in features)
         {
@@ -198,28 +198,18 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
         if (inputsVersion == Catalog.Version && !e.Inputs.IsDefault && Hot is null)
         {
             var features = Catalog.FeaturesFor(e.EventName);
-            // Planned, then committed: nothing changes when a plan throws. The plans go into this thread's buffer (Append
-            // does not await, so no other fold can come between), not an array per event: a plan is some 130 bytes.
-            var changes = t_changes is { } buffer && buffer.Length >= features.Length ? buffer : t_changes = new AggregateChange[Math.Max(features.Length, 8)];
+            var changes = Changes(features.Length);
             var planned = 0;
-            try
+            foreach (var feature in features)
             {
-                foreach (var feature in features)
+                var aggregate = State.Features[feature.Id];
+                if (seq > aggregate.ThroughSeq && !_catchingUp.Contains(feature.Id) && Input(e.Inputs, feature.Id) is { } input)
                 {
-                    var aggregate = State.Features[feature.Id];
-                    if (seq > aggregate.ThroughSeq && !_catchingUp.Contains(feature.Id) && Input(e.Inputs, feature.Id) is { } input)
-                    {
-                        changes[planned++] = Aggregator.Plan(aggregate, feature.Meter.Aggregation, seq, e.Timestamp, new AggregationInput(input.Number, input.Text, input.UniqueKey));
-                    }
+                    changes[planned++] = Aggregator.Plan(aggregate, feature.Meter.Aggregation, seq, e.Timestamp, new AggregationInput(input.Number, input.Text, input.UniqueKey));
                 }
+            }
 
-                Commit(changes, planned);
-            }
-            finally
-            {
-                // The buffer outlives the event: it keeps no reference to its aggregates or texts.
-                Array.Clear(changes, 0, planned);
-            }
+            Commit(changes, planned);
         }
         else
         {
@@ -262,7 +252,7 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
     private void Fold(long seq, string eventName, DateTime timestamp, JsonElement properties)
     {
         var features = Catalog.FeaturesFor(eventName);
-        var changes = new AggregateChange[features.Length];
+        var changes = Changes(features.Length);
         var planned = 0;
         foreach (var feature in features)
         {
@@ -286,15 +276,30 @@ public sealed class CustomerProjection(CustomerUsageState state, RecentEventIds 
     /// </summary>
     private void Commit(AggregateChange[] changes, int count)
     {
-        for (var i = 0; i < count; i++)
+        try
         {
-            Aggregator.Commit(changes[i]);
-            if (changes[i].UniqueKey is { } key)
+            for (var i = 0; i < count; i++)
             {
-                _pendingDistinct.Add((FeatureIdOf(changes[i].Target), key));
+                Aggregator.Commit(changes[i]);
+                if (changes[i].UniqueKey is { } key)
+                {
+                    _pendingDistinct.Add((FeatureIdOf(changes[i].Target), key));
+                }
             }
         }
+        finally
+        {
+            // The buffer (Changes) outlives the event: it keeps no reference to its texts once committed.
+            Array.Clear(changes, 0, count);
+        }
     }
+
+    /// <summary>
+    /// Where an event's changes are planned before any is committed: this thread's buffer, not an array per event (a
+    /// plan is some 130 bytes, one per feature). Planning and committing do not await, so no other fold comes between.
+    /// </summary>
+    private static AggregateChange[] Changes(int count) =>
+        t_changes is { } buffer && buffer.Length >= count ? buffer : t_changes = new AggregateChange[Math.Max(count, 8)];
 
     private string FeatureIdOf(FeatureAggregate aggregate)
     {
