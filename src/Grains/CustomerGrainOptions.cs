@@ -10,10 +10,13 @@ public sealed class CustomerGrainOptions
 
     /// <summary>
     /// Checkpoint at least this often while there is something new. A checkpoint is a grain-state
-    /// write: with many active customers a short interval turns into a steady stream of writes on the
-    /// ingest path, and the log (replayed after the checkpoint) makes a longer one safe.
+    /// write: every active customer makes one per interval (10,000 customers: 17 a second at 10 minutes,
+    /// 83 at 2), on the same cores and database as ingestion, and the log (replayed after the checkpoint)
+    /// makes a longer one safe. What an activation replays is bounded by <see cref="CheckpointEveryEvents"/>
+    /// whatever the interval: the interval only checkpoints customers that send fewer events than that,
+    /// whose replay is short anyway.
     /// </summary>
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How many recent event ids (with fingerprints) a grain remembers to answer retries without a database trip.</summary>
     public int RecentEventIds { get; set; } = 10_000;
