@@ -40,8 +40,9 @@ public interface IApiKeyGrain : IGrainWithStringKey, ICatalogSubscriber
     /// from that route's budget (the key's own limit, or the default) when at most limit − 1 were accepted in the last 60
     /// seconds; a refused request takes nothing. Nothing is taken for an unknown or revoked key.
     /// </summary>
+    /// <remarks>A <see cref="ValueTask{TResult}"/>: awaited as it is, the call's answer needs no task of its own (this is on every request).</remarks>
     [AlwaysInterleave]
-    Task<Admission> Admit(RateLimitedRoute? route);
+    ValueTask<Admission> Admit(RateLimitedRoute? route);
 
     /// <summary>
     /// Forgets what was cached, so a revocation or a changed rate limit stored in the database takes effect at once. The

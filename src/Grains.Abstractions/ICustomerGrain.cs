@@ -22,7 +22,8 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// Their new events go to the log together, in one append. One result per batch, in order; a batch whose append
     /// failed for a passing fault after others of the call were stored says so in <see cref="IngestResult.Unavailable"/>.
     /// </summary>
-    Task<ImmutableArray<IngestResult>> IngestMany(ImmutableArray<IngestBatch> batches);
+    /// <remarks>A <see cref="ValueTask{TResult}"/>: awaited as it is, the call's answer needs no task of its own (this is on every ingest).</remarks>
+    ValueTask<ImmutableArray<IngestResult>> IngestMany(ImmutableArray<IngestBatch> batches);
 
     /// <summary>What <see cref="Ingest"/> would answer now, storing nothing (phase one of a bulk request spanning customers).</summary>
     Task<IngestResult> Check(IngestBatch batch);

@@ -38,7 +38,7 @@ public sealed class ApiKeyGrain(TenantStore store, IOptions<RateLimitOptions> ra
         return _identity;
     }
 
-    public async Task<Admission> Admit(RateLimitedRoute? route)
+    public async ValueTask<Admission> Admit(RateLimitedRoute? route)
     {
         var identity = await Authenticate();
         if (identity is null)

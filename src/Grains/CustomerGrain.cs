@@ -77,7 +77,7 @@ public sealed class CustomerGrain(
 
     public async Task<IngestResult> Ingest(IngestBatch batch) => (await IngestMany([batch]))[0];
 
-    public async Task<ImmutableArray<IngestResult>> IngestMany(ImmutableArray<IngestBatch> batches)
+    public async ValueTask<ImmutableArray<IngestResult>> IngestMany(ImmutableArray<IngestBatch> batches)
     {
         try
         {

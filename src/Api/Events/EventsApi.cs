@@ -20,7 +20,12 @@ public static class EventsApi
     {
         var events = v1.MapGroup("/events").WithTags("Events");
 
-        events.MapPost("/", IngestOne)
+        // The routes' services are the application's singletons, taken once (at the first request): bound as the handlers'
+        // parameters, each request would open a service scope (with its dictionary) to resolve them.
+        var root = ((IEndpointRouteBuilder)v1).ServiceProvider;
+        var services = new Lazy<IngestionServices>(() => IngestionServices.From(root));
+
+        events.MapPost("/", (Delegate)((HttpContext http) => IngestOne(http, services.Value)))
             .WithName("IngestEvent")
             .WithSummary("Send one usage event; 202 once it is durably stored. An Idempotency-Key header makes a retry without event_id safe")
             .WatchedAs("/v1/events")
@@ -30,7 +35,7 @@ public static class EventsApi
             // The key filter's answer; the handler's own are described by its result types.
             .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized);
 
-        events.MapPost("/bulk", IngestBulk)
+        events.MapPost("/bulk", (Delegate)((HttpContext http) => IngestBulk(http, services.Value)))
             .WithName("IngestEventsBulk")
             .WithSummary("Send 1 to 1000 events; all are stored, or none. Prefer: return=representation adds event_ids and duplicates")
             .WatchedAs("/v1/events/bulk")
@@ -43,7 +48,7 @@ public static class EventsApi
     }
 
     private static async Task<Results<EventAccepted, BadRequest<ErrorResponse>, Conflict<ErrorResponse>, PayloadTooLarge<ErrorResponse>, ServiceUnavailable<ErrorResponse>, JsonHttpResult<ErrorResponse>>> IngestOne(
-        HttpContext http, [AsParameters] IngestionServices services)
+        HttpContext http, IngestionServices services)
     {
         var (document, error) = await JsonBody.ParseAsync(http.Request);
         if (document is null)
@@ -75,7 +80,7 @@ public static class EventsApi
     }
 
     private static async Task<Results<Accepted<BulkEventsAcceptedResponse>, BadRequest<BulkErrorResponse>, Conflict<BulkErrorResponse>, ServiceUnavailable<BulkErrorResponse>, PayloadTooLarge<ErrorResponse>, JsonHttpResult<ErrorResponse>>> IngestBulk(
-        HttpContext http, [AsParameters] IngestionServices services)
+        HttpContext http, IngestionServices services)
     {
         var (document, error) = await JsonBody.ParseAsync(http.Request, RequestBodies.BulkLimit);
         if (document is null)
@@ -232,7 +237,16 @@ public static class EventsApi
             : throw new InvalidOperationException($"Not an error answer: {error.GetType().Name}");
     }
 
-    /// <summary>What both routes need, gathered (a struct: bound afresh for every request).</summary>
-    public readonly record struct IngestionServices(
-        CatalogCache Catalogs, IngestionService Ingestion, IdempotencyKey IdempotencyKeys, IngestionMetrics Metrics, TimeProvider Time, ILogger<IngestionService> Logger);
+    /// <summary>What both routes need, gathered: singletons, taken from the application's services once.</summary>
+    private sealed record IngestionServices(
+        CatalogCache Catalogs, IngestionService Ingestion, IdempotencyKey IdempotencyKeys, IngestionMetrics Metrics, TimeProvider Time, ILogger<IngestionService> Logger)
+    {
+        public static IngestionServices From(IServiceProvider services) => new(
+            services.GetRequiredService<CatalogCache>(),
+            services.GetRequiredService<IngestionService>(),
+            services.GetRequiredService<IdempotencyKey>(),
+            services.GetRequiredService<IngestionMetrics>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<IngestionService>>());
+    }
 }

@@ -13,6 +13,8 @@ public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle)
 {
     public const string HeaderName = "x-api-key";
 
+    private readonly ClearingCache<KeyHash, IApiKeyGrain> _keyGrains = new(100_000);
+
     /// <summary>Puts the routes of <paramref name="group"/> behind the key, with one filter made from the application's services per route.</summary>
     public static RouteGroupBuilder KeyRequired(RouteGroupBuilder group) => group.AddEndpointFilterFactory(SharedFilter.Of<ApiKeyFilter>());
 
@@ -28,7 +30,7 @@ public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle)
         // Looked up first, always: a valid key is never refused for what others sent from its address. One call lets the
         // request in: the key's identity, the rate-limit decision of a limited route, its tenant's catalog version.
         var route = http.GetEndpoint()?.Metadata.GetMetadata<RateLimitedEndpoint>()?.Route;
-        var admission = await grains.Get<IApiKeyGrain>(Ids.HashApiKey(rawKey.Trim())).Admit(route);
+        var admission = await KeyGrain(rawKey).Admit(route);
         if (admission.Identity is null)
         {
             var client = AuthFailureThrottle.ClientOf(http);
@@ -48,7 +50,35 @@ public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle)
         return await next(context);
     }
 
+    /// <summary>
+    /// The key's grain, found by the key's SHA-256 (hashed on the stack): its hex text, the grain's key, is made once per
+    /// key on this node, not on every request. Bounded like <see cref="GrainRefs"/>; unknown keys take room too, and a
+    /// full cache starts over.
+    /// </summary>
+    private IApiKeyGrain KeyGrain(string rawKey)
+    {
+        Span<byte> hash = stackalloc byte[KeyHash.Length];
+        Ids.HashApiKey(rawKey.AsSpan().Trim(), hash);
+        var digest = KeyHash.Of(hash);
+        if (!_keyGrains.TryGet(digest, out var grain))
+        {
+            grain = grains.Get<IApiKeyGrain>(Convert.ToHexStringLower(hash));
+            _keyGrains.Add(digest, grain);
+        }
+
+        return grain;
+    }
+
     private static IResult Unauthorized() => Errors.Status(StatusCodes.Status401Unauthorized, ErrorMessages.InvalidApiKey);
+}
+
+/// <summary>A key's SHA-256 as a value (the stored hash's bytes), to find its grain without writing the hash's text.</summary>
+internal readonly record struct KeyHash(UInt128 First, UInt128 Second)
+{
+    public const int Length = 32;
+
+    public static KeyHash Of(ReadOnlySpan<byte> hash) =>
+        new(System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash), System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash[16..]));
 }
 
 public static class HttpContextIdentity

@@ -56,16 +56,22 @@ public static class Ids
     /// <summary>How API keys are stored: the lowercase SHA-256 hex of the raw key.</summary>
     public static string HashApiKey(string rawKey)
     {
-        // On every request: the key's bytes and its hash stay on the stack (a key longer than any this server makes
-        // goes to a rented buffer), so only the hex string is allocated.
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        HashApiKey(rawKey, hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>The SHA-256 of the raw key (<see cref="SHA256.HashSizeInBytes"/> bytes) into <paramref name="hash"/>: what <see cref="HashApiKey(string)"/> writes in hex.</summary>
+    public static void HashApiKey(ReadOnlySpan<char> rawKey, Span<byte> hash)
+    {
+        // On every request: the key's bytes stay on the stack (a key longer than any this server makes goes to a
+        // rented buffer).
         var length = Encoding.UTF8.GetMaxByteCount(rawKey.Length);
         byte[]? rented = null;
         var bytes = length <= 512 ? stackalloc byte[length] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length));
         try
         {
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
             SHA256.HashData(bytes[..Encoding.UTF8.GetBytes(rawKey, bytes)], hash);
-            return Convert.ToHexStringLower(hash);
         }
         finally
         {
