@@ -53,7 +53,63 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
     // (bounded like GrainRefs, which keeps the references).
     private readonly ClearingCache<(string TenantId, string ExternalCustomerId), string> _customerKeys = new(100_000);
 
-    public async Task<IngestVerdict> IngestAsync(string tenantId, long catalogVersion, IReadOnlyList<ParsedEvent> events)
+    public Task<IngestVerdict> IngestAsync(string tenantId, long catalogVersion, IReadOnlyList<ParsedEvent> events) =>
+        events.Count == 1 ? IngestOneAsync(tenantId, catalogVersion, events[0]) : IngestManyAsync(tenantId, catalogVersion, events);
+
+    /// <summary>
+    /// The single event: what <see cref="IngestManyAsync"/> does for one part, without its lists, and with the grain awaited
+    /// here rather than in the lane (<see cref="CustomerLanes.TryEnter"/>): this is the path of every single-event request.
+    /// </summary>
+    private async Task<IngestVerdict> IngestOneAsync(string tenantId, long catalogVersion, ParsedEvent e)
+    {
+        var key = GrainKey(tenantId, e.ExternalCustomerId);
+        var grain = grains.Get<ICustomerGrain>(key);
+        var batch = new IngestBatch(catalogVersion, [e.Event]);
+        IngestResult result;
+        if (lanes.TryEnter(key, grain, batch, out var lane, out var queued))
+        {
+            try
+            {
+                result = (await grain.IngestMany([batch]))[0];
+            }
+            finally
+            {
+                lanes.Leave(key, lane);
+            }
+        }
+        else
+        {
+            result = await queued;
+        }
+
+        if (result.Unavailable is { } reason)
+        {
+            throw new StorageUnavailableException(reason);
+        }
+
+        if (result.CustomerFound)
+        {
+            _knownCustomers.Add(key, true);
+        }
+
+        // The usual answers are the same for every request: shared, not made anew.
+        var verdict = result is { CustomerFound: true, Refused: null } && result.Outcomes.Length == 1
+            ? result.Outcomes[0] switch
+            {
+                EventOutcome.Accepted => StoredOne,
+                EventOutcome.Duplicate => DuplicateOne,
+                _ => null,
+            }
+            : null;
+        verdict ??= Verdict([new CustomerPart(e.ExternalCustomerId, key, grain, OnlyIndex, batch)], [result], 1);
+        Measure(verdict);
+        return verdict;
+    }
+
+    private static readonly IngestVerdict StoredOne = new([], false, ImmutableArray.Create(IngestStatus.Stored), false, false);
+    private static readonly IngestVerdict DuplicateOne = new([], false, ImmutableArray.Create(IngestStatus.Duplicate), false, false);
+
+    private async Task<IngestVerdict> IngestManyAsync(string tenantId, long catalogVersion, IReadOnlyList<ParsedEvent> events)
     {
         var groups = Parts(tenantId, catalogVersion, events);
         if (groups.Count > 1)
@@ -80,7 +136,7 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
         Task<IngestResult>[]? calls = null;
         if (groups.Count == 1)
         {
-            // The usual single event, and a bulk for one customer: one call, awaited as it is.
+            // A bulk for one customer: one call, awaited as it is.
             var only = await lanes.SendAsync(groups[0].GrainKey, groups[0].Grain, groups[0].Batch);
             if (only.Unavailable is { } reason)
             {
@@ -167,12 +223,8 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
 
         if (oneCustomer)
         {
-            // The usual single event, and bulks for one customer: no grouping.
-            if (!_customerKeys.TryGet((tenantId, first), out var key))
-            {
-                key = CustomerKey.For(tenantId, first);
-                _customerKeys.Add((tenantId, first), key);
-            }
+            // Bulks for one customer: no grouping.
+            var key = GrainKey(tenantId, first);
             var batch = new IngestEvent[events.Count];
             for (var i = 0; i < batch.Length; i++)
             {
@@ -183,6 +235,17 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
         }
 
         return ByCustomer(tenantId, catalogVersion, events);
+    }
+
+    private string GrainKey(string tenantId, string externalCustomerId)
+    {
+        if (!_customerKeys.TryGet((tenantId, externalCustomerId), out var key))
+        {
+            key = CustomerKey.For(tenantId, externalCustomerId);
+            _customerKeys.Add((tenantId, externalCustomerId), key);
+        }
+
+        return key;
     }
 
     /// <summary>The events of a request that spans customers, grouped (the lambdas' captures are made only here).</summary>

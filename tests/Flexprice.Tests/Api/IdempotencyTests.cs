@@ -150,6 +150,41 @@ public sealed class IdempotencyTests(ApiFactory api)
         Assert.Equal(1, usage["credits"].GetProperty("event_count").GetInt64());
     }
 
+    [Fact]
+    public async Task Concurrent_single_events_for_one_customer_are_each_answered_on_their_own()
+    {
+        // Requests for one customer that arrive while its grain call is in flight go to the grain together: a conflict
+        // must refuse only its own request, a retry must stay a duplicate, and every new event must count once.
+        using var tenant = await NewTenantAsync();
+        var first = await tenant.PostEventAsync(new { event_name = "model.usage", external_customer_id = "cust_1", event_id = "evt_taken", properties = new { credits = 1 } });
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+
+        // A quarter retries of the first (an eighth the same payload: duplicates; an eighth another one: conflicts), a
+        // quarter new events sent twice each, half new events sent once.
+        var sends = Enumerable.Range(0, 64).Select<int, (string Id, int Credits, HttpStatusCode Expected)>(i => (i % 4) switch
+        {
+            0 when i % 8 == 0 => ("evt_taken", 1, HttpStatusCode.Accepted),
+            0 => ("evt_taken", 1000 + i, HttpStatusCode.Conflict),
+            1 => ($"evt_twice_{i}", i, HttpStatusCode.Accepted),
+            _ => ($"evt_new_{i}", i, HttpStatusCode.Accepted),
+        }).ToList();
+        sends.AddRange(sends.Where(s => s.Id.StartsWith("evt_twice_", StringComparison.Ordinal)).ToList());
+
+        var responses = await Task.WhenAll(sends.Select(s => tenant.PostEventAsync(
+            new { event_name = "model.usage", external_customer_id = "cust_1", event_id = s.Id, properties = new { credits = s.Credits } })));
+
+        for (var i = 0; i < sends.Count; i++)
+        {
+            Assert.True(sends[i].Expected == responses[i].StatusCode, $"{sends[i]}: {responses[i].StatusCode}");
+        }
+
+        // The oracle: each event id once, with the payload it was accepted with (the first one's for evt_taken).
+        var stored = sends.Where(s => s.Expected == HttpStatusCode.Accepted).DistinctBy(s => s.Id).ToList();
+        var usage = await tenant.UsageAsync("cust_1");
+        Assert.Equal(stored.Sum(s => s.Credits), usage["credits"].GetProperty("value").GetDecimal());
+        Assert.Equal(stored.Count, usage["credits"].GetProperty("event_count").GetInt64());
+    }
+
     /// <summary>A fresh tenant with a SUM feature "credits" over <c>model.usage</c> and a customer <c>cust_1</c>.</summary>
     private async Task<TenantClient> NewTenantAsync()
     {
