@@ -13,6 +13,7 @@ builder.AddFlexpriceOperations();
 // The largest body any route takes (the bulk route's); each route reads its own, smaller or equal, limit.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBodies.ServerLimit);
 builder.Services.AddSingleton<GrainRefs>();
+builder.Services.AddSingleton<ApiKeyGrains>();
 builder.Services.AddSingleton<CatalogCache>();
 builder.Services.AddSingleton<IngestionService>();
 builder.Services.AddSingleton<CustomerLanes>();

@@ -9,11 +9,9 @@ namespace Flexprice.Api.Infrastructure;
 /// holds everywhere at once. Unknown and revoked keys count against the client address's budget
 /// (<see cref="AuthFailureThrottle"/>); past it, 429, answered slowly. A missing key costs no lookup and is not counted.
 /// </summary>
-public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle) : IEndpointFilter
+public sealed class ApiKeyFilter(ApiKeyGrains keys, AuthFailureThrottle throttle) : IEndpointFilter
 {
     public const string HeaderName = "x-api-key";
-
-    private readonly ClearingCache<KeyHash, IApiKeyGrain> _keyGrains = new(100_000);
 
     /// <summary>Puts the routes of <paramref name="group"/> behind the key, with one filter made from the application's services per route.</summary>
     public static RouteGroupBuilder KeyRequired(RouteGroupBuilder group) => group.AddEndpointFilterFactory(SharedFilter.Of<ApiKeyFilter>());
@@ -30,7 +28,7 @@ public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle)
         // Looked up first, always: a valid key is never refused for what others sent from its address. One call lets the
         // request in: the key's identity, the rate-limit decision of a limited route, its tenant's catalog version.
         var route = http.GetEndpoint()?.Metadata.GetMetadata<RateLimitedEndpoint>()?.Route;
-        var admission = await KeyGrain(rawKey).Admit(route);
+        var admission = await keys.For(rawKey).Admit(route);
         if (admission.Identity is null)
         {
             var client = AuthFailureThrottle.ClientOf(http);
@@ -50,35 +48,41 @@ public sealed class ApiKeyFilter(GrainRefs grains, AuthFailureThrottle throttle)
         return await next(context);
     }
 
-    /// <summary>
-    /// The key's grain, found by the key's SHA-256 (hashed on the stack): its hex text, the grain's key, is made once per
-    /// key on this node, not on every request. Bounded like <see cref="GrainRefs"/>; unknown keys take room too, and a
-    /// full cache starts over.
-    /// </summary>
-    private IApiKeyGrain KeyGrain(string rawKey)
+    private static IResult Unauthorized() => Errors.Status(StatusCodes.Status401Unauthorized, ErrorMessages.InvalidApiKey);
+}
+
+/// <summary>
+/// API keys' grains on this host, found by the key's SHA-256 (hashed on the stack): the hash's hex text, the grain's key, is
+/// made once per key, not on every request. One per host, shared by every route's key filter; bounded like
+/// <see cref="GrainRefs"/>: unknown keys take room too, and a full cache starts over.
+/// </summary>
+public sealed class ApiKeyGrains(GrainRefs grains)
+{
+    private readonly ClearingCache<KeyHash, IApiKeyGrain> _byHash = new(100_000);
+
+    /// <summary>The grain of the raw key (surrounding whitespace ignored).</summary>
+    public IApiKeyGrain For(string rawKey)
     {
         Span<byte> hash = stackalloc byte[KeyHash.Length];
         Ids.HashApiKey(rawKey.AsSpan().Trim(), hash);
         var digest = KeyHash.Of(hash);
-        if (!_keyGrains.TryGet(digest, out var grain))
+        if (!_byHash.TryGet(digest, out var grain))
         {
             grain = grains.Get<IApiKeyGrain>(Convert.ToHexStringLower(hash));
-            _keyGrains.Add(digest, grain);
+            _byHash.Add(digest, grain);
         }
 
         return grain;
     }
 
-    private static IResult Unauthorized() => Errors.Status(StatusCodes.Status401Unauthorized, ErrorMessages.InvalidApiKey);
-}
+    /// <summary>A key's SHA-256 as a value (the stored hash's bytes).</summary>
+    private readonly record struct KeyHash(UInt128 First, UInt128 Second)
+    {
+        public const int Length = 32;
 
-/// <summary>A key's SHA-256 as a value (the stored hash's bytes), to find its grain without writing the hash's text.</summary>
-internal readonly record struct KeyHash(UInt128 First, UInt128 Second)
-{
-    public const int Length = 32;
-
-    public static KeyHash Of(ReadOnlySpan<byte> hash) =>
-        new(System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash), System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash[16..]));
+        public static KeyHash Of(ReadOnlySpan<byte> hash) =>
+            new(System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash), System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash[16..]));
+    }
 }
 
 public static class HttpContextIdentity
