@@ -14,7 +14,8 @@ public sealed class CustomerGrainOptions
     /// 83 at 2), on the same cores and database as ingestion, and the log (replayed after the checkpoint)
     /// makes a longer one safe. What an activation replays is bounded by <see cref="CheckpointEveryEvents"/>
     /// whatever the interval: the interval only checkpoints customers that send fewer events than that,
-    /// whose replay is short anyway.
+    /// whose replay is short anyway. The same timer lets go of in-memory events older than <see cref="HotPeriod"/>,
+    /// so they may outlive it by up to one interval (the memory bounds hold regardless).
     /// </summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -26,7 +26,7 @@ public sealed class CustomerLanes
     /// the batch waits and <paramref name="queued"/> is its answer. (What <see cref="SendAsync"/> does, for a caller that
     /// awaits the grain itself: one async layer less on the path of every single event.)
     /// </summary>
-    public bool TryEnter(string grainKey, ICustomerGrain grain, IngestBatch batch, out Lane lane, out Task<IngestResult> queued)
+    internal bool TryEnter(string grainKey, ICustomerGrain grain, IngestBatch batch, out Lane lane, out Task<IngestResult> queued)
     {
         while (true)
         {
@@ -54,8 +54,12 @@ public sealed class CustomerLanes
         }
     }
 
-    /// <summary>After the call of a caller that entered an idle lane: sends what arrived meanwhile, or closes the lane.</summary>
-    public void Leave(string grainKey, Lane lane) => _ = PumpAsync(grainKey, lane);
+    /// <summary>
+    /// After the call of a caller that entered an idle lane (<see cref="TryEnter"/> answered true): sends what arrived
+    /// meanwhile, or closes the lane. Exactly once per such entry, never after a false answer: a second pump would put two
+    /// calls of one customer in flight.
+    /// </summary>
+    internal void Leave(string grainKey, Lane lane) => _ = PumpAsync(grainKey, lane);
 
     private async Task<IngestResult> SendFirstAsync(string grainKey, Lane lane, IngestBatch batch)
     {
@@ -116,7 +120,7 @@ public sealed class CustomerLanes
         }
     }
 
-    public sealed class Lane(ICustomerGrain grain)
+    internal sealed class Lane(ICustomerGrain grain)
     {
         public ICustomerGrain Grain { get; } = grain;
 

@@ -23,7 +23,8 @@ public static class EventsApi
         // The routes' services are the application's singletons, taken once (at the first request): bound as the handlers'
         // parameters, each request would open a service scope (with its dictionary) to resolve them.
         var root = ((IEndpointRouteBuilder)v1).ServiceProvider;
-        var services = new Lazy<IngestionServices>(() => IngestionServices.From(root));
+        // PublicationOnly: a failed first resolution is tried again by the next request, not remembered.
+        var services = new Lazy<IngestionServices>(() => IngestionServices.From(root), LazyThreadSafetyMode.PublicationOnly);
 
         events.MapPost("/", (Delegate)((HttpContext http) => IngestOne(http, services.Value)))
             .WithName("IngestEvent")

@@ -54,9 +54,10 @@ public sealed class ApiKeyFilter(ApiKeyGrains keys, AuthFailureThrottle throttle
 /// <summary>
 /// API keys' grains on this host, found by the key's SHA-256 (hashed on the stack): the hash's hex text, the grain's key, is
 /// made once per key, not on every request. One per host, shared by every route's key filter; bounded like
-/// <see cref="GrainRefs"/>: unknown keys take room too, and a full cache starts over.
+/// <see cref="GrainRefs"/> (and apart from it, so that a client spraying unknown keys churns only this cache): unknown
+/// keys take room too, and a full cache starts over.
 /// </summary>
-public sealed class ApiKeyGrains(GrainRefs grains)
+public sealed class ApiKeyGrains(IGrainFactory grains)
 {
     private readonly ClearingCache<KeyHash, IApiKeyGrain> _byHash = new(100_000);
 
@@ -68,7 +69,7 @@ public sealed class ApiKeyGrains(GrainRefs grains)
         var digest = KeyHash.Of(hash);
         if (!_byHash.TryGet(digest, out var grain))
         {
-            grain = grains.Get<IApiKeyGrain>(Convert.ToHexStringLower(hash));
+            grain = grains.GetGrain<IApiKeyGrain>(Convert.ToHexStringLower(hash));
             _byHash.Add(digest, grain);
         }
 
