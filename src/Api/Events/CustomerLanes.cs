@@ -124,11 +124,11 @@ public sealed class CustomerLanes
     {
         public ICustomerGrain Grain { get; } = grain;
 
-        internal List<Waiter> Waiting { get; } = [];
+        public List<Waiter> Waiting { get; } = [];
 
-        internal bool Busy { get; set; }
+        public bool Busy { get; set; }
 
-        internal bool Closed { get; set; }
+        public bool Closed { get; set; }
     }
 
     internal sealed class Waiter(IngestBatch batch)

@@ -49,9 +49,9 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
     // Bounded: when full it starts over, which costs only some Check calls.
     private readonly ClearingCache<string, bool> _knownCustomers = new(1_000_000);
 
-    // Each customer's grain key, by tenant and external id: its text is made once per customer, not for every request
-    // (bounded like GrainRefs, which keeps the references).
-    private readonly ClearingCache<(string TenantId, string ExternalCustomerId), string> _customerKeys = new(100_000);
+    // Each customer's grain key and grain, by tenant and external id: the key's text and the reference are made once per
+    // customer, not for every request, and found with one lookup (bounded like GrainRefs).
+    private readonly ClearingCache<(string TenantId, string ExternalCustomerId), (string Key, ICustomerGrain Grain)> _customers = new(100_000);
 
     public Task<IngestVerdict> IngestAsync(string tenantId, long catalogVersion, IReadOnlyList<ParsedEvent> events) =>
         events.Count == 1 ? IngestOneAsync(tenantId, catalogVersion, events[0]) : IngestManyAsync(tenantId, catalogVersion, events);
@@ -62,8 +62,7 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
     /// </summary>
     private async Task<IngestVerdict> IngestOneAsync(string tenantId, long catalogVersion, ParsedEvent e)
     {
-        var key = GrainKey(tenantId, e.ExternalCustomerId);
-        var grain = grains.Get<ICustomerGrain>(key);
+        var (key, grain) = Customer(tenantId, e.ExternalCustomerId);
         var batch = new IngestBatch(catalogVersion, [e.Event]);
         IngestResult result;
         if (lanes.TryEnter(key, grain, batch, out var lane, out var queued))
@@ -225,28 +224,29 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
         if (oneCustomer)
         {
             // Bulks for one customer: no grouping.
-            var key = GrainKey(tenantId, first);
+            var (key, grain) = Customer(tenantId, first);
             var batch = new IngestEvent[events.Count];
             for (var i = 0; i < batch.Length; i++)
             {
                 batch[i] = events[i].Event;
             }
 
-            return [new CustomerPart(first, key, grains.Get<ICustomerGrain>(key), events.Count == 1 ? OnlyIndex : [.. Enumerable.Range(0, events.Count)], new IngestBatch(catalogVersion, ImmutableCollectionsMarshal.AsImmutableArray(batch)))];
+            return [new CustomerPart(first, key, grain, [.. Enumerable.Range(0, events.Count)], new IngestBatch(catalogVersion, ImmutableCollectionsMarshal.AsImmutableArray(batch)))];
         }
 
         return ByCustomer(tenantId, catalogVersion, events);
     }
 
-    private string GrainKey(string tenantId, string externalCustomerId)
+    private (string Key, ICustomerGrain Grain) Customer(string tenantId, string externalCustomerId)
     {
-        if (!_customerKeys.TryGet((tenantId, externalCustomerId), out var key))
+        if (!_customers.TryGet((tenantId, externalCustomerId), out var customer))
         {
-            key = CustomerKey.For(tenantId, externalCustomerId);
-            _customerKeys.Add((tenantId, externalCustomerId), key);
+            var key = CustomerKey.For(tenantId, externalCustomerId);
+            customer = (key, grains.Get<ICustomerGrain>(key));
+            _customers.Add((tenantId, externalCustomerId), customer);
         }
 
-        return key;
+        return customer;
     }
 
     /// <summary>The events of a request that spans customers, grouped (the lambdas' captures are made only here).</summary>
@@ -256,11 +256,11 @@ public sealed class IngestionService(GrainRefs grains, CustomerLanes lanes, Inge
             .GroupBy(x => x.e.ExternalCustomerId, StringComparer.Ordinal)
             .Select(g =>
             {
-                var key = CustomerKey.For(tenantId, g.Key);
+                var (key, grain) = Customer(tenantId, g.Key);
                 return new CustomerPart(
                     g.Key,
                     key,
-                    grains.Get<ICustomerGrain>(key),
+                    grain,
                     [.. g.Select(x => x.index)],
                     new IngestBatch(catalogVersion, [.. g.Select(x => x.e.Event)]));
             })];

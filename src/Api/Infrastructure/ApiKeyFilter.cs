@@ -79,7 +79,7 @@ public sealed class ApiKeyGrains(IGrainFactory grains)
     /// <summary>A key's SHA-256 as a value (the stored hash's bytes).</summary>
     private readonly record struct KeyHash(UInt128 First, UInt128 Second)
     {
-        public const int Length = 32;
+        public const int Length = System.Security.Cryptography.SHA256.HashSizeInBytes;
 
         public static KeyHash Of(ReadOnlySpan<byte> hash) =>
             new(System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash), System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash[16..]));

@@ -21,6 +21,12 @@ public sealed class ClearingCache<TKey, TValue>(int capacity)
 
     public void Add(TKey key, TValue value)
     {
+        // A key already held (most adds on a hot path) costs one lookup: no lock, and a full cache is not emptied for it.
+        if (_entries.ContainsKey(key))
+        {
+            return;
+        }
+
         if (Volatile.Read(ref _count) >= capacity)
         {
             _entries.Clear();

@@ -31,31 +31,28 @@ public static class RateLimitHeaders
     public const string Remaining = "X-RateLimit-Remaining";
     public const string Reset = "X-RateLimit-Reset";
 
-    // The limit is the same for every request of a key, the reset second for every request of that second: their texts
-    // are made once and reused while they stay the same (a key with another limit makes its own, and so on).
-    private static NumberText? s_limit;
-    private static NumberText? s_reset;
+    // A key's limit is the same for all its requests, and the reset second is shared by the requests of that second: their
+    // texts are made once and reused, for every route's limit and every key's reset (a few values at a time; a full cache
+    // starts over).
+    private static readonly ClearingCache<long, string> Texts = new(4_096);
 
     public static void Write(HttpResponse response, RateLimitDecision decision)
     {
-        response.Headers[Limit] = Text(ref s_limit, decision.Limit);
+        response.Headers[Limit] = Text(decision.Limit);
         response.Headers[Remaining] = decision.Remaining.ToString(CultureInfo.InvariantCulture);
-        response.Headers[Reset] = Text(ref s_reset, CeilingSeconds(decision.ResetAt.ToUnixTimeMilliseconds(), 1000));
+        response.Headers[Reset] = Text(CeilingSeconds(decision.ResetAt.ToUnixTimeMilliseconds(), 1000));
     }
 
-    private static string Text(ref NumberText? last, long value)
+    private static string Text(long value)
     {
-        if (Volatile.Read(ref last) is { } known && known.Value == value)
+        if (!Texts.TryGet(value, out var text))
         {
-            return known.Text;
+            text = value.ToString(CultureInfo.InvariantCulture);
+            Texts.Add(value, text);
         }
 
-        var made = new NumberText(value, value.ToString(CultureInfo.InvariantCulture));
-        Volatile.Write(ref last, made);
-        return made.Text;
+        return text;
     }
-
-    private sealed record NumberText(long Value, string Text);
 
     /// <summary>429 with the spec's body and <c>Retry-After</c>: whole seconds, rounded up, until a request would pass.</summary>
     public static IResult TooManyRequests(HttpContext http, TimeSpan retryAfter)
