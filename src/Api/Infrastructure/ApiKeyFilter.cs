@@ -69,7 +69,7 @@ public sealed class ApiKeyGrains(IGrainFactory grains)
         var digest = KeyHash.Of(hash);
         if (!_byHash.TryGet(digest, out var grain))
         {
-            grain = grains.GetGrain<IApiKeyGrain>(Convert.ToHexStringLower(hash));
+            grain = grains.GetGrain<IApiKeyGrain>(Ids.ApiKeyHashText(hash));
             _byHash.Add(digest, grain);
         }
 

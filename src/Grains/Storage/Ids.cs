@@ -58,8 +58,11 @@ public static class Ids
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         HashApiKey(rawKey, hash);
-        return Convert.ToHexStringLower(hash);
+        return ApiKeyHashText(hash);
     }
+
+    /// <summary>The stored form (lowercase hex) of a key's SHA-256 from <see cref="HashApiKey(ReadOnlySpan{char}, Span{byte})"/>.</summary>
+    public static string ApiKeyHashText(ReadOnlySpan<byte> hash) => Convert.ToHexStringLower(hash);
 
     /// <summary>The SHA-256 of the raw key (<see cref="SHA256.HashSizeInBytes"/> bytes) into <paramref name="hash"/>: what <see cref="HashApiKey(string)"/> writes in hex.</summary>
     public static void HashApiKey(ReadOnlySpan<char> rawKey, Span<byte> hash)
